@@ -1,0 +1,112 @@
+"""Lazy, cursor-driven listing: ``await p`` gives the first page, ``async for x in p`` every item.
+
+A ``Paginator`` knows nothing of HTTP: it is given a function that fetches the page at a
+cursor. Pages are fetched one at a time, so memory stays one page deep however long the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from mdmkit.core.errors import PaginationError
+
+__all__ = ["Page", "PageFetcher", "Paginator"]
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """One page: its items, whether more follow, the cursor to resume from, the total if known."""
+
+    items: Sequence[T]
+    has_more: bool
+    cursor: str | None = None
+    total: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+
+PageFetcher = Callable[[str | None], Awaitable[Page[T]]]
+
+
+class Paginator(Generic[T]):
+    """Every item of a list endpoint, fetched page by page as they are consumed.
+
+    ``list()`` methods return one of these without awaiting: ``async for item in p``,
+    ``await p`` (the first page), ``p.pages()``, ``await p.collect()``, ``await p.first()``.
+    """
+
+    def __init__(self, fetch: PageFetcher[T], *, start: str | None = None) -> None:
+        self._fetch = fetch
+        self._start = start
+
+    def __repr__(self) -> str:
+        return f"<Paginator start={self._start!r}>"
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self._fetch(self._start).__await__()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def pages(self, start: str | None = None) -> AsyncIterator[Page[T]]:
+        """Every page in order, from ``start`` (a cursor from an earlier page) or the beginning."""
+        cursor = start if start is not None else self._start
+        seen: set[str] = set()
+        while True:
+            page = await self._fetch(cursor)
+            yield page
+            if not page.has_more:
+                return
+            if page.cursor is None:
+                raise PaginationError("the server said more pages follow but gave no cursor")
+            if page.cursor == cursor or page.cursor in seen:
+                raise PaginationError(f"the page cursor did not advance (stuck at {page.cursor!r})")
+            if cursor is not None:
+                seen.add(cursor)
+            cursor = page.cursor
+
+    async def collect(self, limit: int | None = None) -> list[T]:
+        """The items in a list, all of them or the first ``limit``."""
+        items: list[T] = []
+        if limit is not None and limit <= 0:
+            return items
+        async for page in self.pages():
+            for item in page.items:
+                items.append(item)
+                if limit is not None and len(items) >= limit:
+                    return items
+        return items
+
+    async def first(self) -> T | None:
+        """The first item, or None when the list is empty."""
+        found = await self.collect(limit=1)
+        return found[0] if found else None
+
+    def map(self, convert: Callable[[T], U]) -> Paginator[U]:
+        """A paginator over the same pages with every item passed through ``convert``."""
+
+        async def fetch(cursor: str | None) -> Page[U]:
+            page = await self._fetch(cursor)
+            return Page(
+                items=[convert(item) for item in page.items],
+                has_more=page.has_more,
+                cursor=page.cursor,
+                total=page.total,
+            )
+
+        return Paginator(fetch, start=self._start)

@@ -1,0 +1,68 @@
+"""Client-side request pacing: a token bucket, plus a shared pause after the server says 429.
+
+One limiter serves every call of a client, so a bulk run and a single lookup share the
+budget, and one 429 makes every waiting request hold off instead of hammering the server.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from mdmkit.core.errors import ConfigurationError
+
+__all__ = ["RateLimiter"]
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RateLimiter:
+    """At most ``rate`` requests a second, bursts up to ``burst``; ``rate=None`` only obeys 429s."""
+
+    def __init__(
+        self,
+        rate: float | None = None,
+        *,
+        burst: int | None = None,
+        clock: Clock = time.time,
+        sleep: Sleep = anyio.sleep,
+    ) -> None:
+        if rate is not None and not (math.isfinite(rate) and rate > 0):
+            raise ConfigurationError(f"requests_per_second must be a positive number, got {rate!r}")
+        self.rate = rate
+        self.burst = max(1, burst if burst is not None else math.ceil(rate or 1))
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(self.burst)
+        self._updated = clock()
+        self._paused_until = 0.0
+        self._lock: anyio.Lock | None = None
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller back for ``seconds`` (the server's 429 hint)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _wait_needed(self) -> float:
+        now = self._clock()
+        if self.rate is not None:
+            elapsed = max(now - self._updated, 0.0)
+            self._tokens = min(float(self.burst), self._tokens + elapsed * self.rate)
+        self._updated = now
+        wait = max(self._paused_until - now, 0.0)
+        if self.rate is not None and self._tokens < 1.0:
+            wait = max(wait, (1.0 - self._tokens) / self.rate)
+        return wait
+
+    async def acquire(self) -> None:
+        """Wait until a request may be sent; callers are served in arrival order."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
+        async with self._lock:
+            while (wait := self._wait_needed()) > 0:
+                await self._sleep(wait)
+            if self.rate is not None:
+                self._tokens -= 1.0
