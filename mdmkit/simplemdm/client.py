@@ -1,0 +1,173 @@
+"""``SimpleMDMClient``: the complete native SimpleMDM API, one attribute per reference section.
+
+``client.request()`` reaches endpoints the SDK lacks with the same auth, limits and retries.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+import anyio
+
+from mdmkit.core.errors import ConfigurationError
+from mdmkit.http.convert import make_converter
+from mdmkit.http.response import Response
+from mdmkit.http.retry import RetryPolicy
+from mdmkit.http.transport import Params, Timeout, Transport
+from mdmkit.http.uploads import FormField
+from mdmkit.simplemdm.envelope import parse_error
+from mdmkit.simplemdm.resources.account import AccountResource
+from mdmkit.simplemdm.resources.apps import Apps
+from mdmkit.simplemdm.resources.assignment_groups import AssignmentGroups
+from mdmkit.simplemdm.resources.custom_attributes import CustomAttributes
+from mdmkit.simplemdm.resources.custom_configuration_profiles import CustomConfigurationProfiles
+from mdmkit.simplemdm.resources.dep_servers import DepServers
+from mdmkit.simplemdm.resources.device_groups import DeviceGroups
+from mdmkit.simplemdm.resources.devices import Devices
+from mdmkit.simplemdm.resources.enrollments import Enrollments
+from mdmkit.simplemdm.resources.installed_apps import InstalledApps
+from mdmkit.simplemdm.resources.logs import Logs
+from mdmkit.simplemdm.resources.managed_configs import ManagedConfigs
+from mdmkit.simplemdm.resources.profiles import Profiles
+from mdmkit.simplemdm.resources.push_certificate import PushCertificates
+from mdmkit.simplemdm.resources.script_jobs import ScriptJobs
+from mdmkit.simplemdm.resources.scripts import Scripts
+
+__all__ = ["DEFAULT_BASE_URL", "ApiKeyAuth", "SimpleMDMClient"]
+
+DEFAULT_BASE_URL = "https://a.simplemdm.com/api/v1"
+# SimpleMDM publishes no limits; clients in the wild keep to about one request a second.
+DEFAULT_MAX_CONCURRENCY = 4
+
+
+class ApiKeyAuth:
+    """HTTP Basic auth with the API key as user name and an empty password."""
+
+    def __init__(self, api_key: str) -> None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ConfigurationError("api_key is empty: pass your SimpleMDM API key")
+        token = base64.b64encode(f"{api_key}:".encode()).decode("ascii")
+        self._header = {"Authorization": f"Basic {token}"}
+
+    def __repr__(self) -> str:
+        return "ApiKeyAuth(api_key=<redacted>)"
+
+    async def headers(self, transport: Transport) -> Mapping[str, str]:
+        return self._header
+
+    async def refresh(self, transport: Transport, rejected: Mapping[str, str]) -> bool:
+        return False  # a revoked key stays revoked
+
+
+class SimpleMDMClient:
+    """The native SimpleMDM client; use it as ``async with SimpleMDMClient(api_key) as sm:``.
+
+    One session, one concurrency limit and one retry policy serve every call made through it.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        requests_per_second: float | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: Timeout | None = None,
+        session: aiohttp.ClientSession | None = None,
+        allow_insecure: bool = False,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self.transport = Transport(
+            base_url,
+            auth=ApiKeyAuth(api_key),
+            error_parser=parse_error,
+            max_concurrency=max_concurrency,
+            requests_per_second=requests_per_second,
+            retry=retry,
+            timeout=timeout,
+            session=session,
+            allow_insecure=allow_insecure,
+            clock=clock,
+            sleep=sleep,
+            default_headers={"Accept": "application/json"},
+        )
+        converter = make_converter()
+        args = (self.transport, converter)
+        self.account = AccountResource(*args)
+        self.apps = Apps(*args)
+        self.managed_configs = ManagedConfigs(*args)
+        self.assignment_groups = AssignmentGroups(*args)
+        self.custom_attributes = CustomAttributes(*args)
+        self.custom_configuration_profiles = CustomConfigurationProfiles(*args)
+        self.dep_servers = DepServers(*args)
+        self.devices = Devices(*args)
+        self.device_groups = DeviceGroups(*args)
+        self.enrollments = Enrollments(*args)
+        self.installed_apps = InstalledApps(*args)
+        self.logs = Logs(*args)
+        self.profiles = Profiles(*args)
+        self.push_certificate = PushCertificates(*args)
+        self.scripts = Scripts(*args)
+        self.script_jobs = ScriptJobs(*args)
+
+    @classmethod
+    def from_env(cls, **options: Any) -> Self:
+        """A client from ``SIMPLEMDM_API_KEY`` (and ``SIMPLEMDM_BASE_URL`` when set)."""
+        api_key = os.environ.get("SIMPLEMDM_API_KEY", "")
+        if not api_key.strip():
+            raise ConfigurationError("SIMPLEMDM_API_KEY is not set")
+        if "base_url" not in options and os.environ.get("SIMPLEMDM_BASE_URL"):
+            options["base_url"] = os.environ["SIMPLEMDM_BASE_URL"]
+        return cls(api_key, **options)
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is relative to, including ``/api/v1``."""
+        return self.transport.base_url
+
+    def __repr__(self) -> str:
+        return f"<SimpleMDMClient {self.base_url}>"
+
+    async def __aenter__(self) -> Self:
+        await self.transport.session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (unless the caller passed their own)."""
+        await self.transport.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        json: Any = None,
+        multipart: Sequence[FormField] | None = None,
+    ) -> Response:
+        """Call any endpoint (``path`` under ``base_url``) with this client's auth and retries.
+
+        Returns the raw ``Response``; ``response.json()`` decodes its body.
+        """
+        if json is not None:
+            return await self.transport.request(method, path, params=params, json=json)
+        return await self.transport.request(
+            method, path, params=params, form=form, multipart=multipart
+        )

@@ -1,0 +1,80 @@
+"""What every SimpleMDM resource module shares: sending, reading envelopes, and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeAlias, TypeVar
+
+import cattrs
+
+from mdmkit.core.pagination import Page, Paginator
+from mdmkit.http.params import check_choice, check_range
+from mdmkit.http.response import Response
+from mdmkit.http.transport import Transport
+from mdmkit.simplemdm.envelope import read_list, read_one
+
+__all__ = ["MAX_PAGE_SIZE", "Direction", "Id", "Resource"]
+
+T = TypeVar("T")
+Id: TypeAlias = int | str
+Direction: TypeAlias = Literal["asc", "desc"]
+MAX_PAGE_SIZE = 100
+
+
+class Resource:
+    """One section of the SimpleMDM reference, bound to a client's transport and converter."""
+
+    def __init__(self, transport: Transport, converter: cattrs.Converter) -> None:
+        self._transport = transport
+        self._converter = converter
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+        return await self._transport.request(method, path, **kwargs)
+
+    async def _one(self, method: str, path: str, cls: type[T], **kwargs: Any) -> T:
+        response = await self._transport.request(method, path, **kwargs)
+        return read_one(response, cls, self._converter)
+
+    async def _all(
+        self, path: str, cls: type[T], params: Mapping[str, str] | None = None
+    ) -> list[T]:
+        response = await self._transport.request("GET", path, params=params)
+        items, _, _ = read_list(response, cls, self._converter)
+        return items
+
+    def _paginate(
+        self,
+        path: str,
+        cls: type[T],
+        *,
+        params: Mapping[str, str | None] | None = None,
+        limit: int = MAX_PAGE_SIZE,
+        starting_after: Id | None = None,
+        direction: Direction | None = None,
+    ) -> Paginator[T]:
+        """Cursor paging: ``limit`` per request, next page ``starting_after`` the last id."""
+        check_range(limit, 1, MAX_PAGE_SIZE, "limit")
+        if direction is not None:
+            check_choice(direction, ("asc", "desc"), "direction")
+        base: list[tuple[str, str]] = [(k, v) for k, v in (params or {}).items() if v is not None]
+        base.append(("limit", str(limit)))
+        if direction is not None:
+            base.append(("direction", direction))
+
+        async def fetch(cursor: str | None) -> Page[T]:
+            query: Sequence[tuple[str, str]] = base
+            if cursor is not None:
+                query = [*base, ("starting_after", cursor)]
+            response = await self._transport.request("GET", path, params=query)
+            items, has_more, last = read_list(response, cls, self._converter)
+            return Page(items=items, has_more=has_more, cursor=last if has_more else None)
+
+        start = None if starting_after is None else str(starting_after)
+        return Paginator(fetch, start=start)
+
+
+def flag(value: bool | None) -> str | None:
+    """A boolean as "true"/"false", or None when not given."""
+    if value is None:
+        return None
+    return "true" if value else "false"

@@ -1,0 +1,110 @@
+"""Paginator over a scripted page function: laziness, resuming, loop guards."""
+
+from __future__ import annotations
+
+import pytest
+
+from mdmkit.core.errors import PaginationError
+from mdmkit.core.pagination import Page, Paginator
+
+
+def numbered(total: int, size: int) -> tuple[Paginator[int], list[str | None]]:
+    """A paginator over 1..total in pages of ``size``; the list records each cursor asked for."""
+    asked: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> Page[int]:
+        asked.append(cursor)
+        start = int(cursor) if cursor else 0
+        items = list(range(start + 1, min(start + size, total) + 1))
+        more = start + size < total
+        return Page(
+            items=items, has_more=more, cursor=str(items[-1]) if more else None, total=total
+        )
+
+    return Paginator(fetch), asked
+
+
+@pytest.mark.anyio
+async def test_async_for_yields_every_item_once_in_order() -> None:
+    pager, asked = numbered(250, 100)
+    seen = [item async for item in pager]
+    assert seen == list(range(1, 251))
+    assert asked == [None, "100", "200"]
+
+
+@pytest.mark.anyio
+async def test_await_gives_the_first_page_only() -> None:
+    pager, asked = numbered(250, 100)
+    page = await pager
+    assert len(page) == 100
+    assert page.has_more
+    assert page.cursor == "100"
+    assert page.total == 250
+    assert asked == [None]
+
+
+@pytest.mark.anyio
+async def test_pages_resume_from_a_cursor() -> None:
+    pager, _ = numbered(250, 100)
+    pages = [page async for page in pager.pages(start="200")]
+    assert [list(p) for p in pages] == [list(range(201, 251))]
+
+
+@pytest.mark.anyio
+async def test_fetching_is_lazy() -> None:
+    pager, asked = numbered(1000, 10)
+    async for item in pager:
+        if item == 15:
+            break
+    assert asked == [None, "10"]
+
+
+@pytest.mark.anyio
+async def test_collect_and_first() -> None:
+    pager, asked = numbered(250, 100)
+    assert await pager.collect(limit=150) == list(range(1, 151))
+    assert asked == [None, "100"]
+    assert await pager.collect(limit=0) == []
+    assert await pager.first() == 1
+    assert len(await pager.collect()) == 250
+
+    empty, _ = numbered(0, 10)
+    assert await empty.first() is None
+
+
+@pytest.mark.anyio
+async def test_map_converts_items_and_keeps_page_data() -> None:
+    pager, _ = numbered(5, 2)
+    page = await pager.map(str)
+    assert list(page) == ["1", "2"]
+    assert page.cursor == "2"
+    assert [x async for x in pager.map(lambda n: n * 10)] == [10, 20, 30, 40, 50]
+
+
+@pytest.mark.anyio
+async def test_a_cursor_that_does_not_advance_raises() -> None:
+    async def stuck(cursor: str | None) -> Page[int]:
+        return Page(items=[1], has_more=True, cursor="same")
+
+    with pytest.raises(PaginationError, match="did not advance"):
+        await Paginator(stuck).collect()
+
+
+@pytest.mark.anyio
+async def test_a_cursor_cycle_raises() -> None:
+    order = {None: "a", "a": "b", "b": "a"}
+
+    async def cycling(cursor: str | None) -> Page[int]:
+        return Page(items=[1], has_more=True, cursor=order[cursor])
+
+    with pytest.raises(PaginationError, match="did not advance"):
+        await Paginator(cycling).collect()
+
+
+@pytest.mark.anyio
+async def test_more_pages_without_a_cursor_raises() -> None:
+    async def broken(cursor: str | None) -> Page[int]:
+        return Page(items=[], has_more=True)
+
+    with pytest.raises(PaginationError, match="no cursor"):
+        await Paginator(broken).collect()

@@ -1,0 +1,127 @@
+"""Path ids and argument checks: what is refused before anything is sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from mdmkit.core.errors import InvalidRequestError
+from mdmkit.http.params import (
+    check_choice,
+    check_digits,
+    check_range,
+    check_text,
+    form_fields,
+    id_list,
+    ids_csv,
+    require_exactly_one,
+)
+from mdmkit.http.paths import path_id, same_origin
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (121, "121"),
+        (0, "0"),
+        ("121", "121"),
+        ("email_address", "email_address"),
+        ("a b", "a%20b"),
+        ("964595dfd5be464a82cbb9019f55d82b", "964595dfd5be464a82cbb9019f55d82b"),
+    ],
+)
+def test_path_id_accepts_ids(value: object, expected: str) -> None:
+    assert path_id(value, "device_id") == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1/wipe",
+        "../account",
+        "..",
+        "1?x=1",
+        "1#f",
+        "a\\b",
+        "%2e%2e",
+        "1%2Fwipe",
+        "",
+        " ",
+        "a\nb",
+        -1,
+        True,
+        1.5,
+        None,
+        b"1",
+        ["1"],
+    ],
+)
+def test_path_id_refuses_anything_that_could_change_the_route(value: object) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        path_id(value, "device_id")
+    assert info.value.field == "device_id"
+    assert isinstance(info.value, ValueError)
+
+
+def test_same_origin() -> None:
+    base = "https://mdm.manageengine.com/api/v1/mdm"
+    assert same_origin("https://mdm.manageengine.com/api/v1/mdm/devices?offset=50", base)
+    assert same_origin("HTTPS://mdm.manageengine.com/x", base)
+    assert not same_origin("https://evil.example/api/v1/mdm/devices", base)
+    assert not same_origin("http://mdm.manageengine.com/api", base)
+    assert not same_origin("https://mdm.manageengine.com:8443/api", base)
+
+
+def test_check_range() -> None:
+    assert check_range(100, 1, 100, "limit") == 100
+    for bad in (0, 101, True, "5"):
+        with pytest.raises(InvalidRequestError, match="limit must be an integer from 1 to 100"):
+            check_range(bad, 1, 100, "limit")  # type: ignore[arg-type]
+
+
+def test_check_digits() -> None:
+    assert check_digits("123456", "pin", count=6) == "123456"
+    assert check_digits(123456, "pin", count=6) == "123456"
+    assert check_digits("1090161858", "app_store_id") == "1090161858"
+    for bad in ("12345", "1234567", "12a456", "١٢٣٤٥٦", True, ""):
+        with pytest.raises(InvalidRequestError) as info:
+            check_digits(bad, "pin", count=6)
+        assert info.value.field == "pin"
+
+
+def test_check_choice_and_text() -> None:
+    assert check_choice("asc", ("asc", "desc"), "direction") == "asc"
+    with pytest.raises(InvalidRequestError, match="'asc', 'desc'"):
+        check_choice("up", ("asc", "desc"), "direction")
+    assert check_text("x", "name") == "x"
+    for bad in ("", "  ", None, 3):
+        with pytest.raises(InvalidRequestError):
+            check_text(bad, "name")
+
+
+def test_require_exactly_one() -> None:
+    assert require_exactly_one({"a": 1, "b": None}) == "a"
+    with pytest.raises(InvalidRequestError, match="got none"):
+        require_exactly_one({"a": None, "b": None})
+    with pytest.raises(InvalidRequestError, match="got a, b") as info:
+        require_exactly_one({"a": 1, "b": 2})
+    assert info.value.field == "b"
+
+
+def test_id_lists() -> None:
+    assert ids_csv([1, 2, "3"], "device_ids") == "1,2,3"
+    assert ids_csv([], "device_ids") is None
+    assert ids_csv(None, "device_ids") is None
+    assert id_list((5,), "x") == ["5"]
+    with pytest.raises(InvalidRequestError, match="not a string"):
+        id_list("123", "device_ids")
+    with pytest.raises(InvalidRequestError):
+        ids_csv([1, "2/3"], "device_ids")
+
+
+def test_form_fields_drop_unset_and_spell_booleans() -> None:
+    assert form_fields(a=None, b=True, c=False, d=3, e="x") == [
+        ("b", "true"),
+        ("c", "false"),
+        ("d", "3"),
+        ("e", "x"),
+    ]

@@ -1,0 +1,114 @@
+"""File sources: checked before I/O, reopened per attempt, streamed in chunks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from mdmkit.core.errors import InvalidRequestError
+from mdmkit.http.uploads import CHUNK_SIZE, FileSource, guess_content_type
+
+
+class Collector:
+    """Stands in for aiohttp's stream writer: gathers what a payload writes."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    async def write(self, chunk: bytes) -> None:
+        self.chunks.append(bytes(chunk))
+
+
+async def written(source: FileSource) -> Collector:
+    sink = Collector()
+    async with source.payload() as payload:
+        await payload.write(sink)  # type: ignore[arg-type]
+    return sink
+
+
+def test_bytes_need_a_filename() -> None:
+    with pytest.raises(InvalidRequestError, match="filename") as info:
+        FileSource.of(b"PK..", field="binary")
+    assert info.value.field == "filename"
+    source = FileSource.of(b"PK..", filename="App.ipa")
+    assert (source.kind, source.size, source.filename) == ("bytes", 4, "App.ipa")
+
+
+def test_path_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(InvalidRequestError, match="no such file") as info:
+        FileSource.of(tmp_path / "missing.ipa", field="binary")
+    assert info.value.field == "binary"
+    with pytest.raises(InvalidRequestError):
+        FileSource.of(tmp_path, field="binary")  # a directory is not a file
+
+
+def test_text_streams_and_other_objects_are_refused() -> None:
+    with pytest.raises(InvalidRequestError, match="binary file object"):
+        FileSource.of(io.StringIO("x"), filename="a.txt")  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="got int"):
+        FileSource.of(42, filename="a.txt")  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="without a name"):
+        FileSource.of(io.BytesIO(b"x"))
+
+
+@pytest.mark.anyio
+async def test_path_streams_in_chunks_and_is_reopened_each_time(tmp_path: Path) -> None:
+    data = bytes(range(256)) * ((CHUNK_SIZE * 2 + 100) // 256)
+    path = tmp_path / "Big.ipa"
+    path.write_bytes(data)
+    source = FileSource.of(path)
+    assert (source.filename, source.size, source.replayable) == ("Big.ipa", len(data), True)
+    for _ in range(2):  # a retry sends the whole file again
+        sink = await written(source)
+        assert b"".join(sink.chunks) == data
+        assert max(len(c) for c in sink.chunks) <= CHUNK_SIZE
+
+
+@pytest.mark.anyio
+async def test_seekable_stream_is_rewound_and_left_open() -> None:
+    stream = io.BytesIO(b"header|payload")
+    stream.seek(7)
+    source = FileSource.of(stream, filename="p.pkg")
+    assert (source.size, source.replayable) == (7, True)
+    assert b"".join((await written(source)).chunks) == b"payload"
+    assert b"".join((await written(source)).chunks) == b"payload"
+    assert not stream.closed
+
+
+class OneShot(io.RawIOBase):
+    """A non-seekable binary stream, like a pipe."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.name = "pipe.pkg"
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk, self._data = self._data[:size], self._data[size:]
+        return chunk
+
+
+@pytest.mark.anyio
+async def test_one_shot_stream_is_not_replayable() -> None:
+    source = FileSource.of(OneShot(b"abc"))  # type: ignore[arg-type]
+    assert not source.replayable
+    assert source.size is None
+    assert b"".join((await written(source)).chunks) == b"abc"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.apk", "application/vnd.android.package-archive"),
+        ("a.msi", "application/x-ms-installer"),
+        ("a.ipa", "application/octet-stream"),
+        ("a.json", "application/json"),
+        ("noext", "application/octet-stream"),
+    ],
+)
+def test_guess_content_type(name: str, expected: str) -> None:
+    assert guess_content_type(name) == expected
