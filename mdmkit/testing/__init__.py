@@ -1,0 +1,25 @@
+"""Fake MDM services for tests, demos and users' own test suites.
+
+Real aiohttp servers on 127.0.0.1 that keep state, enforce what the vendors' references say,
+inject faults on demand and record every request. Written from the vendors' documentation:
+nothing here imports mdmkit's clients.
+"""
+
+from mdmkit.testing.clock import FakeClock
+from mdmkit.testing.faults import Drop, Faults, Latency, Malformed, RateLimited, ServerError
+from mdmkit.testing.requestlog import RecordedRequest, RequestLog, UploadedFile
+from mdmkit.testing.simplemdm import FakeSimpleMDM
+
+__all__ = [
+    "Drop",
+    "FakeClock",
+    "FakeSimpleMDM",
+    "Faults",
+    "Latency",
+    "Malformed",
+    "RateLimited",
+    "RecordedRequest",
+    "RequestLog",
+    "ServerError",
+    "UploadedFile",
+]

@@ -1,0 +1,228 @@
+"""Fault injection shared by the fake servers: throttling, 5xx, dropped connections, latency.
+
+A test adds rules to a server's :class:`Faults`; each request that passed authentication is
+offered to the rules in order and the first matching rule with hits left answers it::
+
+    fake.faults.add(RateLimited(retry_after=1), route="POST */devices/*/lock", times=2)
+    fake.faults.add(Drop(after=True))      # apply the request, then hang up
+    fake.faults.random(rate=0.1, faults=[ServerError(500)], seed=7)
+
+``route`` is an fnmatch glob over ``"<METHOD> <path>"`` (no query string). Error bodies use the
+vendor's shape through the ``error_body`` factory the vendor fake passes in.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+from aiohttp import web
+
+__all__ = [
+    "Drop",
+    "Fault",
+    "FaultRule",
+    "Faults",
+    "Latency",
+    "Malformed",
+    "RateLimited",
+    "ServerError",
+]
+
+ErrorBody = Callable[[int, str], Any]
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def plain_error_body(status: int, message: str) -> Any:
+    """A neutral error body for servers that do not pass their own."""
+    return {"error": message, "status": status}
+
+
+class Fault:
+    """Base of every fault; ``name`` is what the request log records."""
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class Answering(Fault):
+    """A fault that answers the request itself (the handler never runs)."""
+
+    def response(self, error_body: ErrorBody, now: float) -> web.Response:
+        raise NotImplementedError
+
+
+def _error(
+    status: int, message: str, error_body: ErrorBody, headers: dict[str, str]
+) -> web.Response:
+    body = json.dumps(error_body(status, message)).encode()
+    return web.Response(status=status, body=body, headers={"Content-Type": JSON_TYPE, **headers})
+
+
+@attrs.frozen
+class RateLimited(Answering):
+    """429 Too Many Requests, with ``Retry-After`` and/or ``X-RateLimit-Reset`` (epoch seconds)."""
+
+    retry_after: float | None = attrs.field(default=None, kw_only=True)
+    reset_in: float | None = attrs.field(default=None, kw_only=True)
+
+    def response(self, error_body: ErrorBody, now: float) -> web.Response:
+        headers: dict[str, str] = {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = _seconds(self.retry_after)
+        if self.reset_in is not None:
+            headers["X-RateLimit-Reset"] = str(math.ceil(now + self.reset_in))
+        return _error(429, "rate limit exceeded", error_body, headers)
+
+
+_REASONS = {
+    500: "internal server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
+
+
+@attrs.frozen
+class ServerError(Answering):
+    """A 5xx answer (500, 502, 503, 504 ...); ``retry_after`` adds a ``Retry-After`` header."""
+
+    status: int = 500
+    retry_after: float | None = attrs.field(default=None, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not 500 <= self.status <= 599:
+            raise ValueError(f"ServerError needs a 5xx status, not {self.status}")
+
+    def response(self, error_body: ErrorBody, now: float) -> web.Response:
+        headers = {} if self.retry_after is None else {"Retry-After": _seconds(self.retry_after)}
+        message = _REASONS.get(self.status, "server error")
+        return _error(self.status, message, error_body, headers)
+
+
+@attrs.frozen
+class Malformed(Answering):
+    """A success status whose body is not valid JSON (by default a cut-off JSON document)."""
+
+    status: int = 200
+    body: bytes = attrs.field(default=b'{"data": {"type": "device", "id": 1, "attri', kw_only=True)
+    content_type: str = attrs.field(default=JSON_TYPE, kw_only=True)
+
+    def response(self, error_body: ErrorBody, now: float) -> web.Response:
+        return web.Response(
+            status=self.status, body=self.body, headers={"Content-Type": self.content_type}
+        )
+
+
+@attrs.frozen
+class Drop(Fault):
+    """Close the connection without an answer; ``after=True`` applies the request first."""
+
+    after: bool = attrs.field(default=False, kw_only=True)
+
+
+@attrs.frozen
+class Latency(Fault):
+    """Wait ``seconds`` (real time) and then handle the request normally."""
+
+    seconds: float
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@attrs.define
+class FaultRule:
+    """One rule: which requests it hits, what it does, and how many hits it has left."""
+
+    route: str
+    choices: tuple[Fault, ...]
+    remaining: int | None
+    rate: float = 1.0
+    rng: random.Random | None = None
+    hits: int = 0
+
+    def take(self, key: str) -> Fault | None:
+        """The fault for this request key, or None when the rule does not fire."""
+        if self.remaining == 0 or not fnmatch.fnmatchcase(key, self.route):
+            return None
+        if self.rng is not None:
+            if self.rng.random() >= self.rate:
+                return None
+            fault = self.rng.choice(self.choices)
+        else:
+            fault = self.choices[0]
+        self.hits += 1
+        if self.remaining is not None:
+            self.remaining -= 1
+        return fault
+
+
+class Faults:
+    """The fault rules of one server, consulted for every authenticated request."""
+
+    def __init__(
+        self, *, error_body: ErrorBody = plain_error_body, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.error_body = error_body
+        self._clock = clock
+        self.rules: list[FaultRule] = []
+
+    def add(self, fault: Fault, route: str = "*", times: int | None = 1) -> FaultRule:
+        """Answer the next ``times`` requests matching ``route`` with ``fault`` (None: forever)."""
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for forever")
+        rule = FaultRule(route=route, choices=(fault,), remaining=times)
+        self.rules.append(rule)
+        return rule
+
+    def random(
+        self,
+        rate: float,
+        faults: Sequence[Fault],
+        seed: int | None = None,
+        route: str = "*",
+        times: int | None = None,
+    ) -> FaultRule:
+        """Hit each matching request with probability ``rate`` and a fault picked from ``faults``.
+
+        With a ``seed`` the same sequence of requests meets the same faults on every run.
+        """
+        if not faults:
+            raise ValueError("random() needs at least one fault")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        rule = FaultRule(
+            route=route,
+            choices=tuple(faults),
+            remaining=times,
+            rate=rate,
+            rng=random.Random(seed),
+        )
+        self.rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        self.rules.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault for this request (using up one hit of its rule), or None."""
+        key = f"{method.upper()} {path}"
+        for rule in self.rules:
+            fault = rule.take(key)
+            if fault is not None:
+                return fault
+        return None
+
+    def now(self) -> float:
+        """The server clock's time, for ``X-RateLimit-Reset``."""
+        return self._clock()

@@ -1,0 +1,201 @@
+"""``FakeSimpleMDM``: the SimpleMDM API v1 as a stateful local aiohttp server.
+
+Written from SimpleMDM's API reference, never from mdmkit's client::
+
+    async with FakeSimpleMDM(devices=250, seed=1) as fake:
+        fake.url, fake.api_key          # base URL (with /api/v1) and the Basic-auth user name
+        fake.faults.add(RateLimited(retry_after=1), route="POST */devices/*/lock")
+        fake.state.devices[121].lock_count
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import Iterable, Sequence
+
+import attrs
+from aiohttp import web
+
+from mdmkit.testing._server import Clock, FakeServer, Route, SystemClock
+from mdmkit.testing.fleetgen import APPLE, ENROLLED, generate_devices, generate_fleet
+from mdmkit.testing.simplemdm import (
+    apps,
+    attributes,
+    commands,
+    devices,
+    groups,
+    inventory,
+    misc,
+    profiles,
+    scripts,
+)
+from mdmkit.testing.simplemdm.build import build_state
+from mdmkit.testing.simplemdm.common import error_body
+from mdmkit.testing.simplemdm.records import (
+    App,
+    AssignmentGroup,
+    CustomAttribute,
+    Device,
+    Script,
+)
+from mdmkit.testing.simplemdm.state import SimpleMDMState
+
+__all__ = ["FakeSimpleMDM"]
+
+_SECTIONS = (misc, apps, attributes, commands, devices, groups, inventory, profiles, scripts)
+_STATUS = {"enrolled": ENROLLED, "unenrolled": "unenrolled"}
+
+
+class FakeSimpleMDM(FakeServer[SimpleMDMState]):
+    """A fake SimpleMDM account with ``devices`` generated Apple devices (deterministic per seed).
+
+    ``new_groups`` picks the New Groups Experience (static assignment groups holding devices)
+    or the old shape (standard groups holding device groups). ``clock`` is anything with
+    ``time()`` (a FakeClock in tests); it drives timestamps and the sync_profiles window.
+    """
+
+    prefix = "/api/v1"
+
+    def __init__(
+        self,
+        devices: int = 250,
+        *,
+        seed: int = 0,
+        api_key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        apps: int | None = None,
+        groups: int | Sequence[str] | None = None,
+        clock: Clock | None = None,
+        new_groups: bool = True,
+    ) -> None:
+        clock = clock if clock is not None else SystemClock()
+        fleet = generate_fleet(
+            devices, seed=seed, platforms=APPLE, groups=groups, apps=apps, now=clock.time()
+        )
+        super().__init__(
+            build_state(fleet, new_groups=new_groups),
+            error_body=error_body,
+            host=host,
+            port=port,
+            clock=clock,
+        )
+        self.api_key = api_key if api_key is not None else secrets.token_hex(32)
+
+    @property
+    def url(self) -> str:
+        """The API base URL, ``http://127.0.0.1:<port>/api/v1``."""
+        return self.root_url + self.prefix
+
+    def authenticate(self, request: web.Request) -> bool:
+        """HTTP Basic with the API key as user name and an empty password."""
+        header = request.headers.get("Authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        user, sep, password = decoded.partition(":")
+        return bool(sep) and password == "" and secrets.compare_digest(user, self.api_key)
+
+    def unauthorized_message(self) -> str:
+        return "Unauthorized"
+
+    def routes(self) -> Iterable[Route[SimpleMDMState]]:
+        for section in _SECTIONS:
+            yield from section.routes.routes
+
+    # -- test setup helpers ---------------------------------------------------------------------
+
+    def add_device(
+        self,
+        name: str | None = None,
+        *,
+        platform: str = "ios",
+        status: str = "enrolled",
+        group_ids: Iterable[int] = (),
+        device_group_id: int | None = None,
+    ) -> Device:
+        """Add a device: ``awaiting enrollment`` (as the API creates it) or a generated
+        ``enrolled``/``unenrolled`` device of ``platform`` (ios, ipados, macos, tvos)."""
+        state = self.state
+        if status == "awaiting enrollment":
+            static = list(group_ids)
+            new = name or "New Device"
+            return devices.create_device(
+                state, new, group_id=device_group_id, static_group_ids=static
+            )
+        device_id = state.devices.next_id()
+        now = self.clock.time()
+        seed = state.fleet.seed * 1_000_003 + device_id
+        (gen,) = generate_devices(1, seed=seed, platforms=[platform], start_id=device_id, now=now)
+        gen = attrs.evolve(
+            gen, status=_STATUS.get(status, status), enrolled_at=now - 86_400, last_seen_at=now - 60
+        )
+        device = Device(
+            device_id,
+            name or gen.name,
+            status,
+            gen,
+            device_name=gen.name,
+            device_group_id=device_group_id,
+            enrolled_at=gen.enrolled_at,
+            last_seen_at=gen.last_seen_at,
+        )
+        state.devices.add(device_id, device)
+        for gid in group_ids:
+            state.assignment_groups[gid].device_ids.add(device_id)
+        return device
+
+    def add_app(
+        self,
+        name: str,
+        *,
+        app_type: str = "app store",
+        bundle_identifier: str | None = None,
+        itunes_store_id: int | None = None,
+        version: str | None = "1.0",
+        platform_support: str = "iOS",
+    ) -> App:
+        """Add an app to the catalog."""
+        state = self.state
+        app_id = state.apps.next_id()
+        bundle = bundle_identifier or f"com.example.{name.lower().replace(' ', '')}"
+        app = App(app_id, name, app_type, bundle, itunes_store_id, version, platform_support)
+        app.created_at = app.updated_at = self.clock.time()
+        return state.apps.add(app_id, app)
+
+    def add_assignment_group(
+        self,
+        name: str,
+        *,
+        type: str | None = None,
+        app_ids: Iterable[int] = (),
+        device_ids: Iterable[int] = (),
+        device_group_ids: Iterable[int] = (),
+    ) -> AssignmentGroup:
+        """Add an assignment group (``static`` under NGE, else ``standard``, unless ``type``)."""
+        state = self.state
+        kind = type or ("static" if state.new_groups else "standard")
+        group = AssignmentGroup(state.assignment_groups.next_id(), name, kind)
+        group.app_ids = list(app_ids)
+        group.device_ids = set(device_ids)
+        group.device_group_ids = list(device_group_ids)
+        return state.assignment_groups.add(group.id, group)
+
+    def add_custom_attribute(
+        self, name: str, default_value: str | None = None, *, secret: bool = False
+    ) -> CustomAttribute:
+        """Add a custom attribute (``secret`` ones read as empty strings unless asked)."""
+        attribute = CustomAttribute(name.lower(), default_value, secret)
+        return self.state.custom_attributes.add(attribute.name, attribute)
+
+    def add_script(self, name: str, content: str, *, variable_support: bool = False) -> Script:
+        """Add a script."""
+        now = self.clock.time()
+        script = Script(self.state.scripts.next_id(), name, content, variable_support, now, now)
+        return self.state.scripts.add(script.id, script)
