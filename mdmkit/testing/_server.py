@@ -401,6 +401,9 @@ class FakeServer(Generic[S]):
         authenticated = self.authenticate(request)
         request_id = str(uuid.uuid4())
         status, fault_name = 0, None
+        position = self.requests.append(
+            _record(request, raw, body, status, fault_name, authenticated, request_id)
+        )
         try:
             if not authenticated:
                 response: web.StreamResponse = self.problem(401, self.unauthorized_message())
@@ -421,8 +424,8 @@ class FakeServer(Generic[S]):
             status = response.status
             return response
         finally:
-            self.requests.append(
-                _record(request, raw, body, status, fault_name, authenticated, request_id)
+            self.requests.update(
+                position, _record(request, raw, body, status, fault_name, authenticated, request_id)
             )
 
     @staticmethod

@@ -1,7 +1,8 @@
 """Every request a fake server saw, so a test can assert what was sent and how often.
 
-Vendor-neutral: both fakes record into a :class:`RequestLog`. A record is written when the
-request is finished, including requests that a fault answered or dropped (``status`` 0).
+Vendor-neutral: both fakes record into a :class:`RequestLog`. A request is recorded as soon
+as it arrives (``status`` 0) and updated when it is answered, so a request the client gave up
+on still counts; a dropped connection keeps ``status`` 0.
 """
 
 from __future__ import annotations
@@ -56,9 +57,14 @@ class RequestLog:
     def __init__(self) -> None:
         self._items: list[RecordedRequest] = []
 
-    def append(self, record: RecordedRequest) -> None:
-        """Add one record (the servers call this)."""
+    def append(self, record: RecordedRequest) -> int:
+        """Add one record and return its position (the servers call this)."""
         self._items.append(record)
+        return len(self._items) - 1
+
+    def update(self, position: int, record: RecordedRequest) -> None:
+        """Replace the record at ``position`` once the request is answered."""
+        self._items[position] = record
 
     def all(self) -> list[RecordedRequest]:
         """Every record, oldest first."""
