@@ -1,0 +1,162 @@
+"""mdmkit benchmarks: speed and memory, measured side by side in one run (``make bench``).
+
+The fakes run in a subprocess so that only the client's memory is measured in this one.
+Results are ratios against a baseline measured in the same run, because the machines are
+shared and noisy; nothing here is a pass/fail limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+
+from mdmkit.simplemdm import SimpleMDMClient
+
+
+@asynccontextmanager
+async def fake_server(devices: int) -> AsyncIterator[tuple[str, str]]:
+    """A FakeSimpleMDM in a child process; yields its URL and API key."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mdmkit.testing",
+        "simplemdm",
+        "--port",
+        "0",
+        "--devices",
+        str(devices),
+        "--seed",
+        "1",
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    found: dict[str, str] = {}
+    while len(found) < 2:
+        line = (await process.stdout.readline()).decode()
+        if not line:
+            raise RuntimeError("the fake server exited before printing its URL")
+        key, _, value = line.strip().partition(": ")
+        if key in ("url", "api_key"):
+            found[key] = value
+    try:
+        yield found["url"], found["api_key"]
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = await call()
+    return time.perf_counter() - started, result
+
+
+async def peak_memory(call: Callable[[], Awaitable[Any]]) -> tuple[int, Any]:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = await call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, result
+
+
+async def list_with_mdmkit(url: str, key: str) -> int:
+    async with SimpleMDMClient(key, base_url=url) as sm:
+        return sum([1 async for _ in sm.devices.list(include_awaiting_enrollment=True)])
+
+
+async def list_with_bare_aiohttp(url: str, key: str) -> int:
+    """The floor: the same pages fetched and decoded with aiohttp and json, no models."""
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+    count, cursor = 0, None
+    async with aiohttp.ClientSession(headers=auth) as session:
+        while True:
+            params = {"limit": "100", "include_awaiting_enrollment": "true"}
+            if cursor:
+                params["starting_after"] = cursor
+            async with session.get(url + "/devices", params=params) as response:
+                body = json.loads(await response.read())
+            count += len(body["data"])
+            if not body["has_more"]:
+                return count
+            cursor = str(body["data"][-1]["id"])
+
+
+async def bench_listing() -> None:
+    print("\n# Listing 10,000 devices (100 per page) from a fake in another process")
+    async with fake_server(10_000) as (url, key):
+        await list_with_bare_aiohttp(url, key)  # warm the server
+        bare, n1 = await timed(lambda: list_with_bare_aiohttp(url, key))
+        ours, n2 = await timed(lambda: list_with_mdmkit(url, key))
+    assert n1 == n2 == 10_000, (n1, n2)
+    print(f"  bare aiohttp + json.loads : {bare:6.2f} s  ({n1 / bare:8.0f} devices/s)")
+    print(f"  mdmkit typed Device models: {ours:6.2f} s  ({n2 / ours:8.0f} devices/s)")
+    print(f"  ratio mdmkit / bare       : {ours / bare:6.2f}x")
+
+
+async def bench_listing_memory() -> None:
+    print("\n# Peak client memory while iterating every device (one page deep?)")
+    peaks: list[tuple[int, int]] = []
+    for size in (1_000, 20_000):
+        async with fake_server(size) as (url, key):
+            peak, count = await peak_memory(lambda: list_with_mdmkit(url, key))
+        assert count == size
+        peaks.append((size, peak))
+        print(f"  {size:6d} devices: peak {peak / 1e6:6.2f} MB")
+    ratio = peaks[1][1] / peaks[0][1]
+    print(f"  20x more devices -> {ratio:.2f}x the peak memory (flat means one page deep)")
+
+
+def write_random_file(path: str, megabytes: int) -> str:
+    """A file of random bytes (so nothing along the way can compress it away)."""
+    chunk = os.urandom(1024 * 1024)
+    with open(path, "wb") as out:
+        for _ in range(megabytes):
+            out.write(chunk)
+    return path
+
+
+async def bench_upload_memory() -> None:
+    print("\n# Peak client memory uploading an app binary from a path (streamed)")
+    async with fake_server(10) as (url, key):
+        results = []
+        for megabytes in (8, 64):
+            with tempfile.TemporaryDirectory() as folder:
+                path = write_random_file(os.path.join(folder, "Big.pkg"), megabytes)
+
+                async def upload(path: str = path) -> Any:
+                    async with SimpleMDMClient(key, base_url=url) as sm:
+                        return await sm.apps.create(binary=path)
+
+                peak, app = await peak_memory(upload)
+                assert app.id
+                results.append((megabytes, peak))
+                print(f"  {megabytes:3d} MB file: client peak {peak / 1e6:6.2f} MB")
+    ratio = results[1][1] / results[0][1]
+    print(f"  8x larger file -> {ratio:.2f}x the peak memory (flat means streamed)")
+
+
+async def main() -> None:
+    print(f"mdmkit benchmarks on Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    await bench_listing()
+    await bench_listing_memory()
+    await bench_upload_memory()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
