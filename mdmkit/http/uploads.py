@@ -188,11 +188,25 @@ async def multipart_body(fields: Sequence[FormField]) -> AsyncIterator[aiohttp.M
         for name, value in fields:
             if isinstance(value, FileSource):
                 part = writer.append_payload(next(opened))
-                part.set_content_disposition("form-data", name=name, filename=value.filename)
+                part.set_content_disposition(
+                    "form-data",
+                    quote_fields=False,
+                    name=_disposition_value(name),
+                    filename=_disposition_value(value.filename),
+                )
             else:
                 text = writer.append(value)
                 text.set_content_disposition("form-data", name=name)
         yield writer
+
+
+def _disposition_value(text: str) -> str:
+    """A name for Content-Disposition as browsers send it: UTF-8, with only ``"`` CR LF escaped.
+
+    aiohttp's default percent-encodes every non-ASCII byte and space, which most servers keep
+    as literal ``%20`` in the file name.
+    """
+    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
 @asynccontextmanager

@@ -112,3 +112,10 @@ async def test_one_shot_stream_is_not_replayable() -> None:
 )
 def test_guess_content_type(name: str, expected: str) -> None:
     assert guess_content_type(name) == expected
+
+
+def test_file_names_are_sent_as_browsers_send_them() -> None:
+    from mdmkit.http.uploads import _disposition_value
+
+    assert _disposition_value("Surf Report é.pkg") == "Surf Report é.pkg"
+    assert _disposition_value('a"b\r\nc.ipa') == "a%22b%0D%0Ac.ipa"

@@ -109,11 +109,18 @@ class Apps(Resource):
         await self._send("DELETE", f"/apps/{path_id(app_id, 'app_id')}")
 
     def installs(
-        self, app_id: Id, *, limit: int = MAX_PAGE_SIZE, starting_after: Id | None = None
+        self,
+        app_id: Id,
+        *,
+        limit: int = MAX_PAGE_SIZE,
+        starting_after: Id | None = None,
+        direction: Direction | None = None,
     ) -> Paginator[InstalledApp]:
         """Where the app is installed: one installed app per device."""
         path = f"/apps/{path_id(app_id, 'app_id')}/installs"
-        return self._paginate(path, InstalledApp, limit=limit, starting_after=starting_after)
+        return self._paginate(
+            path, InstalledApp, limit=limit, starting_after=starting_after, direction=direction
+        )
 
     async def update_munki_pkginfo(
         self, app_id: Id, file: FileSource | FileInput, *, filename: str | None = None

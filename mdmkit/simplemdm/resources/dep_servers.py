@@ -41,7 +41,12 @@ class DepServers(Resource):
         await self._send("POST", self._path(dep_server_id, "sync"))
 
     def list_devices(
-        self, dep_server_id: Id, *, limit: int = MAX_PAGE_SIZE, starting_after: Id | None = None
+        self,
+        dep_server_id: Id,
+        *,
+        limit: int = MAX_PAGE_SIZE,
+        starting_after: Id | None = None,
+        direction: Direction | None = None,
     ) -> Paginator[DepDevice]:
         """The device records Apple lists for this server."""
         return self._paginate(
@@ -49,6 +54,7 @@ class DepServers(Resource):
             DepDevice,
             limit=limit,
             starting_after=starting_after,
+            direction=direction,
         )
 
     async def get_device(self, dep_server_id: Id, dep_device_id: Id) -> DepDevice:

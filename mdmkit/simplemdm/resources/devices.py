@@ -104,25 +104,46 @@ class Devices(Resource):
         await self._send("DELETE", f"/devices/{path_id(device_id, 'device_id')}")
 
     def profiles(
-        self, device_id: Id, *, limit: int = MAX_PAGE_SIZE, starting_after: Id | None = None
+        self,
+        device_id: Id,
+        *,
+        limit: int = MAX_PAGE_SIZE,
+        starting_after: Id | None = None,
+        direction: Direction | None = None,
     ) -> Paginator[Profile]:
         """Profiles assigned directly to the device (not those it gets through groups)."""
         path = f"/devices/{path_id(device_id, 'device_id')}/profiles"
-        return self._paginate(path, Profile, limit=limit, starting_after=starting_after)
+        return self._paginate(
+            path, Profile, limit=limit, starting_after=starting_after, direction=direction
+        )
 
     def installed_apps(
-        self, device_id: Id, *, limit: int = MAX_PAGE_SIZE, starting_after: Id | None = None
+        self,
+        device_id: Id,
+        *,
+        limit: int = MAX_PAGE_SIZE,
+        starting_after: Id | None = None,
+        direction: Direction | None = None,
     ) -> Paginator[InstalledApp]:
         """The apps installed on the device."""
         path = f"/devices/{path_id(device_id, 'device_id')}/installed_apps"
-        return self._paginate(path, InstalledApp, limit=limit, starting_after=starting_after)
+        return self._paginate(
+            path, InstalledApp, limit=limit, starting_after=starting_after, direction=direction
+        )
 
     def users(
-        self, device_id: Id, *, limit: int = MAX_PAGE_SIZE, starting_after: Id | None = None
+        self,
+        device_id: Id,
+        *,
+        limit: int = MAX_PAGE_SIZE,
+        starting_after: Id | None = None,
+        direction: Direction | None = None,
     ) -> Paginator[DeviceUser]:
         """The user accounts on a macOS device."""
         path = f"/devices/{path_id(device_id, 'device_id')}/users"
-        return self._paginate(path, DeviceUser, limit=limit, starting_after=starting_after)
+        return self._paginate(
+            path, DeviceUser, limit=limit, starting_after=starting_after, direction=direction
+        )
 
     async def delete_user(self, device_id: Id, user_id: Id) -> None:
         """Delete a user from a supervised macOS device (422 on other devices)."""
