@@ -8,19 +8,17 @@ from __future__ import annotations
 import base64
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Self
 
 import aiohttp
 import anyio
 
 from mdmkit.core.errors import ConfigurationError
+from mdmkit.http.client import NativeClient
 from mdmkit.http.convert import make_converter
-from mdmkit.http.response import Response
 from mdmkit.http.retry import RetryPolicy
-from mdmkit.http.transport import Params, Timeout, Transport
-from mdmkit.http.uploads import FormField
+from mdmkit.http.transport import Timeout, Transport
 from mdmkit.simplemdm.envelope import parse_error
 from mdmkit.simplemdm.resources.account import AccountResource
 from mdmkit.simplemdm.resources.apps import Apps
@@ -65,10 +63,11 @@ class ApiKeyAuth:
         return False  # a revoked key stays revoked
 
 
-class SimpleMDMClient:
+class SimpleMDMClient(NativeClient):
     """The native SimpleMDM client; use it as ``async with SimpleMDMClient(api_key) as sm:``.
 
-    One session, one concurrency limit and one retry policy serve every call made through it.
+    One session, one concurrency limit and one retry policy serve every call made through it;
+    ``request()`` reaches endpoints the SDK lacks. ``base_url`` includes ``/api/v1``.
     """
 
     def __init__(
@@ -127,47 +126,3 @@ class SimpleMDMClient:
         if "base_url" not in options and os.environ.get("SIMPLEMDM_BASE_URL"):
             options["base_url"] = os.environ["SIMPLEMDM_BASE_URL"]
         return cls(api_key, **options)
-
-    @property
-    def base_url(self) -> str:
-        """The API root every path is relative to, including ``/api/v1``."""
-        return self.transport.base_url
-
-    def __repr__(self) -> str:
-        return f"<SimpleMDMClient {self.base_url}>"
-
-    async def __aenter__(self) -> Self:
-        await self.transport.session()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP session (unless the caller passed their own)."""
-        await self.transport.aclose()
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
-        json: Any = None,
-        multipart: Sequence[FormField] | None = None,
-    ) -> Response:
-        """Call any endpoint (``path`` under ``base_url``) with this client's auth and retries.
-
-        Returns the raw ``Response``; ``response.json()`` decodes its body.
-        """
-        if json is not None:
-            return await self.transport.request(method, path, params=params, json=json)
-        return await self.transport.request(
-            method, path, params=params, form=form, multipart=multipart
-        )

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar
 
-import cattrs
-
 from mdmkit.core.pagination import Page, Paginator
+from mdmkit.http.client import ResourceBase
 from mdmkit.http.params import check_choice, check_range
-from mdmkit.http.response import Response
-from mdmkit.http.transport import Transport
 from mdmkit.simplemdm.envelope import read_list, read_one
 
 __all__ = ["MAX_PAGE_SIZE", "Direction", "Id", "Resource"]
@@ -21,15 +18,8 @@ Direction: TypeAlias = Literal["asc", "desc"]
 MAX_PAGE_SIZE = 100
 
 
-class Resource:
+class Resource(ResourceBase):
     """One section of the SimpleMDM reference, bound to a client's transport and converter."""
-
-    def __init__(self, transport: Transport, converter: cattrs.Converter) -> None:
-        self._transport = transport
-        self._converter = converter
-
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Response:
-        return await self._transport.request(method, path, **kwargs)
 
     async def _one(self, method: str, path: str, cls: type[T], **kwargs: Any) -> T:
         response = await self._transport.request(method, path, **kwargs)

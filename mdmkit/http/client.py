@@ -1,0 +1,82 @@
+"""What every native client shares: its transport's lifecycle and the ``request()`` escape hatch.
+
+The vendor clients add their auth, error parser and resource sections on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import cattrs
+
+from mdmkit.http.response import Response
+from mdmkit.http.transport import Params, Transport
+from mdmkit.http.uploads import FormField
+
+__all__ = ["NativeClient", "ResourceBase"]
+
+_NO_JSON: Any = object()
+
+
+class NativeClient:
+    """An async context manager around one ``Transport``; use ``async with``."""
+
+    transport: Transport
+
+    @property
+    def base_url(self) -> str:
+        """The root every path is relative to."""
+        return self.transport.base_url
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.base_url}>"
+
+    async def __aenter__(self) -> Self:
+        await self.transport.session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (unless the caller passed their own)."""
+        await self.transport.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = _NO_JSON,
+        form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        multipart: Sequence[FormField] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Call any endpoint (``path`` under ``base_url``) with this client's auth and retries.
+
+        Returns the raw ``Response``; ``response.json()`` decodes its body. Error statuses
+        raise the same typed errors as every other call.
+        """
+        body: dict[str, Any] = {"form": form, "multipart": multipart}
+        if json is not _NO_JSON:
+            body = {"json": json}
+        return await self.transport.request(method, path, params=params, headers=headers, **body)
+
+
+class ResourceBase:
+    """One section of a vendor's API, bound to its client's transport and converter."""
+
+    def __init__(self, transport: Transport, converter: cattrs.Converter) -> None:
+        self._transport = transport
+        self._converter = converter
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+        return await self._transport.request(method, path, **kwargs)
