@@ -6,19 +6,31 @@ nothing here imports mdmkit's clients.
 """
 
 from mdmkit.testing.clock import FakeClock
-from mdmkit.testing.faults import Drop, Faults, Latency, Malformed, RateLimited, ServerError
+from mdmkit.testing.faults import (
+    Drop,
+    Faults,
+    Latency,
+    Malformed,
+    RateLimited,
+    Reply,
+    ServerError,
+)
+from mdmkit.testing.manageengine import FakeManageEngine, FakeZohoAccounts
 from mdmkit.testing.requestlog import RecordedRequest, RequestLog, UploadedFile
 from mdmkit.testing.simplemdm import FakeSimpleMDM
 
 __all__ = [
     "Drop",
     "FakeClock",
+    "FakeManageEngine",
     "FakeSimpleMDM",
+    "FakeZohoAccounts",
     "Faults",
     "Latency",
     "Malformed",
     "RateLimited",
     "RecordedRequest",
+    "Reply",
     "RequestLog",
     "ServerError",
     "UploadedFile",

@@ -1,6 +1,7 @@
 """Run a fake MDM server from the command line until Ctrl-C::
 
     python -m mdmkit.testing simplemdm --port 8080 --devices 500 --seed 1 --api-key KEY
+    python -m mdmkit.testing manageengine --port 8081 --devices 500 [--on-premises]
 
 Each vendor is a sub-command registered in ``SERVERS``: a function that adds its options to
 an argparse parser and one that builds the server from the parsed options.
@@ -18,6 +19,7 @@ from typing import Any
 import attrs
 
 from mdmkit.testing._server import FakeServer
+from mdmkit.testing.manageengine import FakeManageEngine
 from mdmkit.testing.simplemdm import FakeSimpleMDM
 
 __all__ = ["SERVERS", "Server", "main"]
@@ -56,9 +58,49 @@ def _describe_simplemdm(server: FakeServer[Any]) -> list[str]:
     return [f"url: {server.url}", f"api_key: {server.api_key}"]
 
 
+def _manageengine_options(parser: argparse.ArgumentParser) -> None:
+    _common_options(parser)
+    parser.add_argument(
+        "--accounts-port", type=int, default=0, help="Zoho accounts port (default: a free one)"
+    )
+    parser.add_argument(
+        "--on-premises", action="store_true", help="API key auth (MDM Plus) instead of Zoho OAuth"
+    )
+
+
+def _manageengine(args: argparse.Namespace) -> FakeServer[Any]:
+    return FakeManageEngine(
+        args.devices,
+        seed=args.seed,
+        on_premises=args.on_premises,
+        host=args.host,
+        port=args.port,
+        accounts_port=args.accounts_port,
+    )
+
+
+def _describe_manageengine(server: FakeServer[Any]) -> list[str]:
+    assert isinstance(server, FakeManageEngine)
+    if server.on_premises:
+        return [f"url: {server.base_url}", f"api_key: {server.api_key}"]
+    return [
+        f"url: {server.base_url}",
+        f"accounts_url: {server.accounts_url}",
+        f"client_id: {server.client_id}",
+        f"client_secret: {server.client_secret}",
+        f"refresh_token: {server.refresh_token}",
+    ]
+
+
 SERVERS: dict[str, Server] = {
     "simplemdm": Server(
         "a fake SimpleMDM API v1", _simplemdm_options, _simplemdm, _describe_simplemdm
+    ),
+    "manageengine": Server(
+        "a fake ManageEngine MDM (Cloud with Zoho OAuth, or on-premises)",
+        _manageengine_options,
+        _manageengine,
+        _describe_manageengine,
     ),
 }
 

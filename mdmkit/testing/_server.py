@@ -38,6 +38,7 @@ __all__ = [
     "SystemClock",
     "json_response",
     "no_content",
+    "unprocessable",
 ]
 
 log = logging.getLogger("mdmkit.testing")
@@ -60,11 +61,19 @@ class SystemClock:
 class Problem(Exception):
     """Raised by a handler to answer with an error status in the vendor's error shape."""
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+        self.code = code  # the vendor's error code, for vendors whose errors carry one
 
 
 @attrs.frozen
@@ -92,16 +101,21 @@ class FilePart:
 
 @attrs.frozen
 class Body:
-    """A request body taken apart: form fields (urlencoded or multipart), files, JSON."""
+    """A request body taken apart: form fields (urlencoded or multipart), files, JSON, raw bytes."""
 
     form: tuple[tuple[str, str], ...] = ()
     files: Mapping[str, FilePart] = attrs.field(factory=dict)
     json: Any = None
     json_error: bool = False
+    raw: bytes = attrs.field(default=b"", repr=False)
 
 
 def parse_body(content_type: str | None, raw: bytes) -> Body:
     """Parse form-urlencoded, multipart/form-data or JSON; anything else stays raw."""
+    return attrs.evolve(_parse(content_type, raw), raw=raw)
+
+
+def _parse(content_type: str | None, raw: bytes) -> Body:
     if not raw or not content_type:
         return Body()
     kind = content_type.split(";", 1)[0].strip().lower()
@@ -145,18 +159,32 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def unprocessable(name: str, message: str) -> Problem:
+    """The default answer to an invalid argument: 422 with the message."""
+    return Problem(422, message)
+
+
 class Call(Generic[S]):
     """One request as a handler sees it: path parameters, arguments, files and the state.
 
     Arguments are looked up in the JSON object body, then the form body, then the query
-    string; the last value of a repeated name wins.
+    string; the last value of a repeated name wins. ``invalid(name, message)`` builds the
+    Problem an invalid argument answers with (the server's :meth:`FakeServer.invalid_argument`).
     """
 
-    def __init__(self, request: web.Request, body: Body, state: S, now: float) -> None:
+    def __init__(
+        self,
+        request: web.Request,
+        body: Body,
+        state: S,
+        now: float,
+        invalid: Callable[[str, str], Problem] = unprocessable,
+    ) -> None:
         self.request = request
         self.body = body
         self.state = state
         self.now = now
+        self.invalid = invalid
         self.match: Mapping[str, str] = request.match_info
         self.query_pairs: list[tuple[str, str]] = list(request.query.items())
 
@@ -198,7 +226,7 @@ class Call(Generic[S]):
         return int(text)
 
     def boolean(self, name: str, default: bool | None = None) -> bool | None:
-        """A boolean argument: true/false, 1/0 (any case); anything else answers 422."""
+        """A boolean argument: true/false, 1/0 (any case); anything else is invalid."""
         value = self.arg(name)
         if value is None or value == "":
             return default
@@ -207,17 +235,17 @@ class Call(Generic[S]):
             return True
         if lowered in ("false", "0"):
             return False
-        raise Problem(422, f"{name} must be true or false")
+        raise self.invalid(name, f"{name} must be true or false")
 
     def integer(self, name: str) -> int | None:
-        """An integer argument, or None when absent; anything else answers 422."""
+        """An integer argument, or None when absent; anything else is invalid."""
         value = self.arg(name)
         if value is None or value == "":
             return None
         try:
             return int(value)
         except ValueError:
-            raise Problem(422, f"{name} must be an integer") from None
+            raise self.invalid(name, f"{name} must be an integer") from None
 
 
 Handler = Callable[[Call[S]], web.StreamResponse]
@@ -233,14 +261,18 @@ class Route(Generic[S]):
 
 
 class RouteTable(Generic[S]):
-    """Collects a module's endpoints with decorators: ``@routes.get("/devices")``."""
+    """Collects a module's endpoints with decorators: ``@routes.get("/devices")``.
 
-    def __init__(self) -> None:
+    ``prefix`` is put before every path of this table (a vendor with several API roots).
+    """
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
         self.routes: list[Route[S]] = []
 
     def add(self, method: str, path: str) -> Callable[[Handler[S]], Handler[S]]:
         def register(handler: Handler[S]) -> Handler[S]:
-            self.routes.append(Route(method, path, handler))
+            self.routes.append(Route(method, self.prefix + path, handler))
             return handler
 
         return register
@@ -262,12 +294,16 @@ class RouteTable(Generic[S]):
 
 
 def json_response(
-    payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    payload: Any,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    *,
+    content_type: str = JSON_TYPE,
 ) -> web.Response:
-    """A JSON answer with the content type both vendors use."""
+    """A JSON answer (``application/json; charset=utf-8`` unless the vendor says otherwise)."""
     body = json.dumps(payload, separators=(",", ":")).encode()
     return web.Response(
-        status=status, body=body, headers={"Content-Type": JSON_TYPE, **(headers or {})}
+        status=status, body=body, headers={"Content-Type": content_type, **(headers or {})}
     )
 
 
@@ -283,10 +319,16 @@ class FakeServer(Generic[S]):
     """An aiohttp server on 127.0.0.1 that authenticates, injects faults and logs requests.
 
     Subclasses set ``prefix``, implement :meth:`authenticate` and :meth:`routes`, and keep
-    their store in ``state``. Use it as an async context manager.
+    their store in ``state``; the other hooks (:meth:`authorize`, :meth:`error_payload`,
+    :meth:`invalid_argument`, :meth:`unrouted`) and the class attributes have defaults.
+    Use it as an async context manager.
     """
 
     prefix = ""
+    content_type = JSON_TYPE
+    """The Content-Type of the vendor's JSON error answers (injected faults' too)."""
+    request_id_header: str | None = "x-request-id"
+    """The header carrying a fresh UUID on every answer (None: the vendor sends none)."""
 
     def __init__(
         self,
@@ -320,6 +362,23 @@ class FakeServer(Generic[S]):
     def unauthorized_message(self) -> str:
         """The error title of a 401."""
         return "unauthorized"
+
+    def authorize(self, route: Route[S], request: web.Request) -> None:
+        """Raise :class:`Problem` when authenticated credentials may not use ``route`` (403)."""
+
+    def invalid_argument(self, name: str, message: str) -> Problem:
+        """The Problem an invalid argument ``name`` answers with (default 422)."""
+        return unprocessable(name, message)
+
+    def error_payload(
+        self, status: int, message: str, code: str | None, request: web.Request | None
+    ) -> Any:
+        """The JSON body of an error answer (default: the ``error_body`` factory's)."""
+        return self.error_body(status, message)
+
+    def unrouted(self, exc: web.HTTPException) -> Problem:
+        """What an unknown path (404) or method (405) answers."""
+        return Problem(exc.status, "object not found" if exc.status == 404 else exc.reason.lower())
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -366,30 +425,43 @@ class FakeServer(Generic[S]):
 
     def _endpoint(self, route: Route[S]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def endpoint(request: web.Request) -> web.StreamResponse:
-            return route.handler(Call(request, request[_BODY], self.state, self.clock.time()))
+            self.authorize(route, request)
+            now = self.clock.time()
+            return route.handler(
+                Call(request, request[_BODY], self.state, now, self.invalid_argument)
+            )
 
         return endpoint
 
     def problem(
-        self, status: int, message: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        code: str | None = None,
+        request: web.Request | None = None,
     ) -> web.Response:
         """An error answer in the vendor's shape."""
-        return json_response(self.error_body(status, message), status, headers)
+        payload = self.error_payload(status, message, code, request)
+        return json_response(payload, status, headers, content_type=self.content_type)
 
     async def _run(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         try:
             return await handler(request)
-        except Problem as exc:
-            return self.problem(exc.status, exc.message, exc.headers)
         except web.HTTPException as exc:
-            message = "object not found" if exc.status == 404 else exc.reason.lower()
-            return self.problem(exc.status, message)
+            problem = self.unrouted(exc)
+        except Problem as exc:
+            problem = exc
         except Exception as exc:
             self.errors.append(exc)
             log.exception("fake server handler failed: %s %s", request.method, request.path)
-            return self.problem(500, "internal server error")
+            problem = Problem(500, "internal server error")
+        return self.problem(
+            problem.status, problem.message, problem.headers, code=problem.code, request=request
+        )
 
     @web.middleware
     async def _middleware(
@@ -399,34 +471,45 @@ class FakeServer(Generic[S]):
         body = parse_body(request.headers.get("Content-Type"), raw)
         request[_BODY] = body
         authenticated = self.authenticate(request)
-        request_id = str(uuid.uuid4())
+        request_id = str(uuid.uuid4()) if self.request_id_header else None
         status, fault_name = 0, None
         position = self.requests.append(
             _record(request, raw, body, status, fault_name, authenticated, request_id)
         )
         try:
             if not authenticated:
-                response: web.StreamResponse = self.problem(401, self.unauthorized_message())
+                response: web.StreamResponse = self.problem(
+                    401, self.unauthorized_message(), request=request
+                )
             else:
                 fault = self.faults.take(request.method, request.path)
                 fault_name = fault.name if fault is not None else None
                 if isinstance(fault, Latency):
                     await anyio.sleep(fault.seconds)
                 if isinstance(fault, Answering):
-                    response = fault.response(self.error_body, self.clock.time())
+                    response = fault.response(self._fault_body(request), self.clock.time())
+                    if response.headers.get("Content-Type") == JSON_TYPE:
+                        response.headers["Content-Type"] = self.content_type
                 elif isinstance(fault, Drop):
                     if fault.after:
                         await self._run(request, handler)
                     return self._drop(request)
                 else:
                     response = await self._run(request, handler)
-            response.headers["x-request-id"] = request_id
+            if self.request_id_header and request_id:
+                response.headers[self.request_id_header] = request_id
             status = response.status
             return response
         finally:
             self.requests.update(
                 position, _record(request, raw, body, status, fault_name, authenticated, request_id)
             )
+
+    def _fault_body(self, request: web.Request) -> ErrorBody:
+        def body(status: int, message: str) -> Any:
+            return self.error_payload(status, message, None, request)
+
+        return body
 
     @staticmethod
     def _drop(request: web.Request) -> web.StreamResponse:
@@ -442,7 +525,7 @@ def _record(
     status: int,
     fault: str | None,
     authenticated: bool,
-    request_id: str,
+    request_id: str | None,
 ) -> RecordedRequest:
     headers = {
         key: ("<redacted>" if key.lower() == "authorization" else value)

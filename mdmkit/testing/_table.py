@@ -1,7 +1,8 @@
 """An id-keyed store that keeps its keys sorted, so cursor pages cost a bisect, not a sort.
 
 Shared by the fakes: ``Table`` is a read-only mapping for tests (``fake.state.devices[121]``)
-with ``add``/``remove`` for the server, and ``after(cursor, desc)`` to walk from a cursor.
+with ``add``/``remove`` for the server, ``after(cursor, desc)`` to walk from a cursor and
+``slice(start, stop)`` for offset pages.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ class Table(Mapping[K, V], Generic[K, V]):
             return (self._items[keys[i]] for i in range(start - 1, -1, -1))
         start = 0 if cursor is None else bisect.bisect_right(keys, cursor)
         return (self._items[keys[i]] for i in range(start, len(keys)))
+
+    def slice(self, start: int, stop: int) -> list[V]:
+        """The objects at positions ``start`` to ``stop`` (exclusive) in id order (offset pages)."""
+        return [self._items[key] for key in self._keys[start:stop]]
 
     def __getitem__(self, key: K) -> V:
         return self._items[key]

@@ -32,6 +32,7 @@ __all__ = [
     "Latency",
     "Malformed",
     "RateLimited",
+    "Reply",
     "ServerError",
 ]
 
@@ -105,6 +106,21 @@ class ServerError(Answering):
         headers = {} if self.retry_after is None else {"Retry-After": _seconds(self.retry_after)}
         message = _REASONS.get(self.status, "server error")
         return _error(self.status, message, error_body, headers)
+
+
+@attrs.frozen
+class Reply(Answering):
+    """Any error status with ``message`` in the vendor's error shape (a 401 to force re-auth)."""
+
+    status: int
+    message: str = "injected error"
+
+    def __attrs_post_init__(self) -> None:
+        if not 400 <= self.status <= 599:
+            raise ValueError(f"Reply needs an error status, not {self.status}")
+
+    def response(self, error_body: ErrorBody, now: float) -> web.Response:
+        return _error(self.status, self.message, error_body, {})
 
 
 @attrs.frozen

@@ -28,6 +28,7 @@ __all__ = [
     "GeneratedGroup",
     "ModelSpec",
     "generate_apps",
+    "generate_device",
     "generate_devices",
     "generate_fleet",
     "generate_groups",
@@ -387,6 +388,25 @@ def generate_devices(
             )
         )
     return tuple(out)
+
+
+def generate_device(
+    fleet: Fleet, device_id: int, platform: str, *, status: str = ENROLLED, now: float
+) -> GeneratedDevice:
+    """One more device for ``fleet`` (deterministic per fleet seed and id) joining at ``now``.
+
+    Enrolled and unenrolled devices enrolled a day before ``now`` and were last seen a
+    minute before it; a device awaiting enrollment has neither time.
+    """
+    seed = fleet.seed * 1_000_003 + device_id
+    (gen,) = generate_devices(1, seed=seed, platforms=[platform], start_id=device_id, now=now)
+    joined = status != AWAITING_ENROLLMENT
+    return attrs.evolve(
+        gen,
+        status=status,
+        enrolled_at=now - DAY if joined else None,
+        last_seen_at=now - 60 if joined else None,
+    )
 
 
 _PAIRS = tuple(a + b for a in SERIAL_ALPHABET[:32] for b in SERIAL_ALPHABET[:32])

@@ -1,4 +1,4 @@
-"""Fixtures for the fakes' own tests: a running FakeSimpleMDM and a plain aiohttp client."""
+"""Fixtures for the fakes' own tests: running fakes and plain aiohttp clients on them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import pytest
 
-from mdmkit.testing import FakeClock, FakeSimpleMDM
-from tests.testing.fakeapi import API_KEY, Api
+from mdmkit.testing import FakeClock, FakeManageEngine, FakeSimpleMDM
+from tests.testing.fakeapi import API_KEY, Api, mint, oauth
 
 
 @pytest.fixture
@@ -38,3 +38,23 @@ def device_of(fake: FakeSimpleMDM) -> Callable[[str], int]:
         return next(d.id for d in devices if d.platform == platform and d.status == "enrolled")
 
     return pick
+
+
+@pytest.fixture
+async def me_fake(clock: FakeClock) -> AsyncIterator[FakeManageEngine]:
+    """A running FakeManageEngine (Cloud) with 120 devices, seed 1, on the virtual clock."""
+    async with FakeManageEngine(devices=120, seed=1, clock=clock) as server:
+        yield server
+    assert server.errors == [], "a fake handler crashed"
+    assert server.accounts.errors == [], "a Zoho fake handler crashed"
+
+
+@pytest.fixture
+async def me_api(me_fake: FakeManageEngine) -> AsyncIterator[Api]:
+    """A client on the MDM server root with a freshly minted access token."""
+    async with aiohttp.ClientSession() as session:
+        fake = me_fake
+        token = await mint(
+            session, fake.accounts_url, fake.client_id, fake.client_secret, fake.refresh_token
+        )
+        yield Api(session, fake.base_url, None, authorization=oauth(token))

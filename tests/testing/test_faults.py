@@ -165,3 +165,17 @@ async def test_binary_upload_round_trips_through_the_log(api: Api, fake: FakeSim
     form.add_field("binary", data, filename="App.pkg", content_type="application/octet-stream")
     assert (await api.post("/apps", data=form)).status == 201
     assert fake.requests.last().files["binary"].sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.anyio
+async def test_reply_answers_any_error_status_in_the_vendor_shape(
+    fake: FakeSimpleMDM, api: Api
+) -> None:
+    from mdmkit.testing import Reply as ReplyFault
+
+    fake.faults.add(ReplyFault(401, "token revoked"), route="GET */account")
+    answer = await api.get("/account")
+    assert answer.status == 401
+    assert answer.json == {"errors": [{"title": "token revoked"}]}
+    with pytest.raises(ValueError, match="error status"):
+        ReplyFault(200)

@@ -81,9 +81,7 @@ def _lock(call: SCall, device: Device) -> None:
     pin = call.arg("pin")
     if device.is_macos and not (pin and _PIN.fullmatch(pin)):
         raise Problem(422, "pin is required for macOS devices and must be a 6-digit number")
-    device.lock_count += 1
-    device.last_lock_message = call.arg("message")
-    device.last_lock_phone_number = call.arg("phone_number")
+    device.record_lock(call.arg("message"), call.arg("phone_number"))
 
 
 @command("POST", "/wipe", "wipe")
@@ -91,10 +89,8 @@ def _wipe(call: SCall, device: Device) -> None:
     pin = call.arg("pin")
     if pin and not _PIN.fullmatch(pin):
         raise Problem(422, "pin must be a 6-digit number")
-    device.wipe_count += 1
-    device.wiped = True
+    device.record_wipe()
     device.status = UNENROLLED
-    device.lost_mode_enabled = False
 
 
 @command("POST", "/set_admin_password", "set_admin_password")
@@ -140,9 +136,7 @@ def _enable_lost_mode(call: SCall, device: Device) -> None:
     message, phone = call.arg("message"), call.arg("phone_number")
     if not message and not phone:
         raise Problem(422, "a message or phone number is required to enable lost mode")
-    device.lost_mode_enabled = True
-    device.lost_mode_message = message
-    device.lost_mode_phone_number = phone
+    device.record_lost_mode(message, phone)
     device.lost_mode_footnote = call.arg("footnote")
 
 

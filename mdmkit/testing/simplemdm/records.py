@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from mdmkit.testing._records import DeviceActivity
 from mdmkit.testing.fleetgen import GeneratedDevice
 from mdmkit.testing.requestlog import UploadedFile
 
@@ -47,10 +48,11 @@ class Account:
 
 
 @attrs.define(slots=True, eq=False)
-class Device:
+class Device(DeviceActivity):
     """A device and everything the API did to it.
 
-    ``commands`` lists every device command received, as ``(name, arguments)``, in order.
+    ``commands`` lists every device command received, as ``(name, arguments)``, in order
+    (with the lock, lost mode and wipe records of :class:`DeviceActivity`).
     """
 
     id: int
@@ -63,16 +65,7 @@ class Device:
     enrolled_at: float | None = None
     last_seen_at: float | None = None
     custom_attribute_values: dict[str, str] = attrs.Factory(dict)
-    commands: list[tuple[str, dict[str, str]]] = attrs.Factory(list)
-    lock_count: int = 0
-    last_lock_message: str | None = None
-    last_lock_phone_number: str | None = None
-    lost_mode_enabled: bool = False
-    lost_mode_message: str | None = None
-    lost_mode_phone_number: str | None = None
     lost_mode_footnote: str | None = None
-    wipe_count: int = 0
-    wiped: bool = False
     remote_desktop_enabled: bool = False
     bluetooth_enabled: bool | None = None
     time_zone: str | None = None
@@ -88,10 +81,6 @@ class Device:
     @property
     def is_macos(self) -> bool:
         return self.platform == "macos"
-
-    def command_names(self) -> list[str]:
-        """The names of the commands received, in order."""
-        return [name for name, _ in self.commands]
 
 
 @attrs.define(eq=False)

@@ -15,11 +15,10 @@ import binascii
 import secrets
 from collections.abc import Iterable, Sequence
 
-import attrs
 from aiohttp import web
 
 from mdmkit.testing._server import Clock, FakeServer, Route, SystemClock
-from mdmkit.testing.fleetgen import APPLE, ENROLLED, generate_devices, generate_fleet
+from mdmkit.testing.fleetgen import APPLE, ENROLLED, generate_device, generate_fleet
 from mdmkit.testing.simplemdm import (
     apps,
     attributes,
@@ -131,10 +130,8 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
             )
         device_id = state.devices.next_id()
         now = self.clock.time()
-        seed = state.fleet.seed * 1_000_003 + device_id
-        (gen,) = generate_devices(1, seed=seed, platforms=[platform], start_id=device_id, now=now)
-        gen = attrs.evolve(
-            gen, status=_STATUS.get(status, status), enrolled_at=now - 86_400, last_seen_at=now - 60
+        gen = generate_device(
+            state.fleet, device_id, platform, status=_STATUS.get(status, status), now=now
         )
         device = Device(
             device_id,
