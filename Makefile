@@ -33,10 +33,12 @@ test: lint typecheck
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report --include='mdmkit/core/*,mdmkit/http/*' --fail-under=90
 	$(BIN)/coverage report --include='mdmkit/simplemdm/*' --fail-under=90
+	$(BIN)/coverage report --include='mdmkit/manageengine/*' --fail-under=90
 	$(BIN)/coverage report
 
 demo: $(STAMP)
 	$(BIN)/python examples/simplemdm_tour.py
+	$(BIN)/python examples/manageengine_tour.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -24,6 +24,7 @@ __all__ = [
     "ServerError",
     "TransportError",
     "UnsupportedOperation",
+    "UploadError",
     "ValidationError",
     "error_class_for_status",
 ]
@@ -83,6 +84,15 @@ class ResponseFormatError(MDMError):
         self.url = url
 
 
+class UploadError(MDMError):
+    """An uploaded file failed processing on the server, or was not ready in time."""
+
+    def __init__(self, message: str, *, file_id: str, status: str = "failed") -> None:
+        super().__init__(message)
+        self.file_id = file_id
+        self.status = status
+
+
 class PaginationError(ResponseFormatError):
     """The server's paging went wrong: a cursor that does not advance, or a next link elsewhere."""
 
@@ -124,7 +134,12 @@ class AuthenticationError(APIError):
 
 
 class OAuthError(AuthenticationError):
-    """The OAuth token endpoint refused (Zoho can do so with HTTP 200); ``error`` is its code."""
+    """The OAuth token endpoint refused (Zoho can do so with HTTP 200); ``error`` is its code.
+
+    ``oauth_error`` is the matching authlib error object, when there is one.
+    """
+
+    oauth_error: Exception | None = None
 
     def __init__(
         self,

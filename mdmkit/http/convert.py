@@ -19,6 +19,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from mdmkit.core.errors import ResponseFormatError
 
 __all__ = [
+    "hooked",
     "make_converter",
     "structure_model",
     "to_bool",
@@ -122,14 +123,29 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(datetime, to_datetime)
     converter.register_structure_hook(Any, _identity)
 
-    def has_raw(cls: Any) -> bool:
-        return attrs.has(cls) and any(f.name == "raw" for f in attrs.fields(cls))
+    def needs_overrides(cls: Any) -> bool:
+        return attrs.has(cls) and any(
+            f.name == "raw" or HOOK in f.metadata for f in attrs.fields(cls)
+        )
 
-    def raw_factory(cls: Any) -> Any:
-        return make_dict_structure_fn(cls, converter, raw=override(struct_hook=_identity))
+    def model_factory(cls: Any) -> Any:
+        overrides: dict[str, Any] = {
+            f.name: override(struct_hook=f.metadata.get(HOOK, _identity))
+            for f in attrs.fields(cls)
+            if f.name == "raw" or HOOK in f.metadata
+        }
+        return make_dict_structure_fn(cls, converter, **overrides)
 
-    converter.register_structure_hook_factory(has_raw, raw_factory)
+    converter.register_structure_hook_factory(needs_overrides, model_factory)
     return converter
+
+
+HOOK = "mdmkit.structure"
+
+
+def hooked(hook: Any, **field_args: Any) -> Any:
+    """An attrs field structured by ``hook(value, type)`` instead of by its annotation."""
+    return attrs.field(metadata={HOOK: hook}, **field_args)
 
 
 def structure_model(

@@ -11,11 +11,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from mdmkit.manageengine import ManageEngineClient
 from mdmkit.simplemdm import SimpleMDMClient
 from mdmkit.testing.clock import FakeClock
+from mdmkit.testing.manageengine import FakeManageEngine
 from mdmkit.testing.simplemdm import FakeSimpleMDM
 
-__all__ = ["fake_clock", "fake_simplemdm", "simplemdm_client"]
+__all__ = [
+    "fake_clock",
+    "fake_manageengine",
+    "fake_simplemdm",
+    "manageengine_client",
+    "simplemdm_client",
+]
 
 
 @pytest.fixture
@@ -39,6 +47,30 @@ async def simplemdm_client(
     async with SimpleMDMClient(
         fake_simplemdm.api_key,
         base_url=fake_simplemdm.url,
+        clock=fake_clock.time,
+        sleep=fake_clock.sleep,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def fake_manageengine(fake_clock: FakeClock) -> AsyncIterator[FakeManageEngine]:
+    """A running FakeManageEngine (Cloud, with its Zoho accounts server), 50 devices, seed 1."""
+    async with FakeManageEngine(devices=50, seed=1, clock=fake_clock) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def manageengine_client(
+    fake_manageengine: FakeManageEngine, fake_clock: FakeClock
+) -> AsyncIterator[ManageEngineClient]:
+    """A ManageEngineClient on ``fake_manageengine``, sleeping on the virtual clock."""
+    async with ManageEngineClient(
+        fake_manageengine.client_id,
+        fake_manageengine.client_secret,
+        fake_manageengine.refresh_token,
+        base_url=fake_manageengine.base_url,
+        accounts_url=fake_manageengine.accounts_url,
         clock=fake_clock.time,
         sleep=fake_clock.sleep,
     ) as client:

@@ -92,6 +92,11 @@ class RequestLog:
         """Forget every record."""
         self._items.clear()
 
+    def take(self) -> list[RecordedRequest]:
+        """Every record since the last look, forgetting them: one test step at a time."""
+        taken, self._items = self._items, []
+        return taken
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -6,12 +6,11 @@ the registry against this table at collection time, whatever order tests run in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from tests.registry import Registry
 
-F = TypeVar("F", bound=Callable[..., object])
-
-COVERED: dict[str, list[str]] = {}
+REGISTRY = Registry()
+COVERED = REGISTRY.covered
+covers = REGISTRY.covers
 
 ENDPOINTS: list[tuple[str, str, str]] = [
     ("GET", "/account", "account.get"),
@@ -190,14 +189,3 @@ ENDPOINTS: list[tuple[str, str, str]] = [
     ("POST", "/script_jobs", "script_jobs.create"),
     ("DELETE", "/script_jobs/{ID}", "script_jobs.cancel"),
 ]
-
-
-def covers(*names: str) -> Callable[[F], F]:
-    """Mark a test as the one that exercises these native methods against the fake."""
-
-    def mark(test: F) -> F:
-        for name in names:
-            COVERED.setdefault(name, []).append(getattr(test, "__name__", repr(test)))
-        return test
-
-    return mark

@@ -57,18 +57,11 @@ YEAR = 365 * 86_400.0
 # -- what the fake received ---------------------------------------------------------------------
 
 
-def take(fake: FakeSimpleMDM) -> list[RecordedRequest]:
-    """The requests since the last look (and forget them, so the next look starts afresh)."""
-    requests = fake.requests.all()
-    fake.requests.clear()
-    return requests
-
-
 def sent(
     fake: FakeSimpleMDM, method: str, path: str, query: dict[str, str] | None = None
 ) -> RecordedRequest:
     """The one request since the last look, with this method, path (under /api/v1) and query."""
-    (request,) = take(fake)
+    (request,) = fake.requests.take()
     assert (request.method, request.path, dict(request.query)) == (method, API + path, query or {})
     assert request.authenticated
     return request
@@ -109,7 +102,7 @@ def listed(
     fake: FakeSimpleMDM, path: str, cursors: list[str | None], limit: int = 100, **params: str
 ) -> list[RecordedRequest]:
     """A paged GET: ``limit`` and ``params`` on every page, ``starting_after`` the cursor."""
-    requests = take(fake)
+    requests = fake.requests.take()
     first = {**params, "limit": str(limit)}
     expected = [first | ({} if c is None else {"starting_after": c}) for c in cursors]
     assert [(r.method, r.path, dict(r.query)) for r in requests] == [
@@ -157,11 +150,11 @@ async def missing(fake: FakeSimpleMDM, call: Awaitable[object]) -> None:
 
 async def rejected(fake: FakeSimpleMDM, call: Awaitable[object], field: str | None) -> None:
     """``call`` fails on its arguments, naming ``field``, before anything is sent."""
-    take(fake)
+    fake.requests.take()
     with pytest.raises(InvalidRequestError) as caught:
         await call
     assert caught.value.field == field
-    assert take(fake) == []
+    assert fake.requests.take() == []
 
 
 def at(timestamp: float) -> datetime:
@@ -187,7 +180,7 @@ async def test_account_show_and_update(sm: SimpleMDMClient, fake: FakeSimpleMDM)
     fake.state.account.licenses_total, fake.state.account.licenses_available = 500, 123
     account = await sm.account.get()
     assert account.subscription == Subscription(licenses=Licenses(total=500, available=123))
-    take(fake)
+    fake.requests.take()
 
     updated = await sm.account.update(name="Acme", apple_store_country_code="AU")
     form(fake, "PATCH", "/account", {"name": "Acme", "apple_store_country_code": "AU"})
@@ -311,7 +304,7 @@ async def test_upload_an_ipa_from_an_open_file_resends_it_whole_after_a_429(
     before = len(fake.state.apps)
     fake.faults.add(RateLimited(retry_after=2), route="POST */apps")
     app = await sm.apps.create(binary=open_ipa)
-    throttled, accepted = take(fake)
+    throttled, accepted = fake.requests.take()
     assert (throttled.fault, throttled.status, accepted.fault, accepted.status) == (
         "RateLimited",
         429,
@@ -511,7 +504,7 @@ async def test_managed_configs_list_delete_and_push(
     users = await sm.managed_configs.create(
         1, key="User IDs", value=[1, 53, 3], value_type="integer array"
     )
-    take(fake)
+    fake.requests.take()
     assert await sm.managed_configs.list(1).collect() == [server, users]
     listed(fake, "/apps/1/managed_configs", [None])
     assert users.value == "1,53,3"
@@ -520,7 +513,7 @@ async def test_managed_configs_list_delete_and_push(
     bare(fake, "DELETE", f"/apps/1/managed_configs/{server.id}")
     assert list(fake.state.apps[1].managed_configs) == [users.id]
     await missing(fake, sm.managed_configs.delete(1, server.id))
-    take(fake)
+    fake.requests.take()
 
     await nothing(sm.managed_configs.push(1))
     bare(fake, "POST", "/apps/1/managed_configs/push", 202)
@@ -712,13 +705,13 @@ async def test_assign_then_unassign_and_409_when_already_so(
     unassign = getattr(resource, f"unassign_{link.target}")
     assert link.member not in link.members(fake, owner)
     assert not await link.shown(sm, owner)
-    take(fake)
+    fake.requests.take()
 
     await nothing(assign(owner, link.member))
     bare(fake, "POST", path)
     assert link.member in link.members(fake, owner)
     assert await link.shown(sm, owner)
-    take(fake)
+    fake.requests.take()
     await refused(fake, assign(owner, link.member), ConflictError, 409, "already assigned")
     bare(fake, "POST", path, 409)
 
@@ -726,7 +719,7 @@ async def test_assign_then_unassign_and_409_when_already_so(
     bare(fake, "DELETE", path)
     assert link.member not in link.members(fake, owner)
     assert not await link.shown(sm, owner)
-    take(fake)
+    fake.requests.take()
     await refused(fake, unassign(owner, link.member), ConflictError, 409, "not assigned")
     bare(fake, "DELETE", path, 409)
 
@@ -756,7 +749,7 @@ async def test_sync_profiles_twice_waits_out_the_30_second_window(
     await nothing(sm.assignment_groups.sync_profiles(1))
     # the second call got 429 with X-RateLimit-Reset = start + 30 (an epoch second); the
     # client's retry slept the 20 s left on the virtual clock and then went through
-    requests = take(fake)
+    requests = fake.requests.take()
     assert [(r.method, r.path, r.body, r.content_type) for r in requests] == [
         ("POST", API + "/assignment_groups/1/sync_profiles", b"", None)
     ] * 3
@@ -785,7 +778,7 @@ async def test_assignment_groups_clone_copies_apps_profiles_and_devices(
     assert cloned.app_ids == (4, 12, 20, 28)
 
     old = fake.add_assignment_group("Old style", type="standard")
-    take(fake)
+    fake.requests.take()
     await refused(
         fake,
         sm.assignment_groups.clone(old.id),
@@ -943,7 +936,7 @@ async def test_custom_profile_upload_download_replace_delete(
         True,
     )
     assert await sm.custom_configuration_profiles.download(7) == replacement
-    take(fake)
+    fake.requests.take()
     await rejected(fake, sm.custom_configuration_profiles.update(7), "name")
 
     fake.state.assignment_groups[1].profile_ids.append(7)

@@ -21,6 +21,7 @@ from mdmkit.testing.requestlog import RecordedRequest
 from mdmkit.testing.simplemdm.records import Device as FakeDevice
 from mdmkit.testing.simplemdm.records import InstalledApp as FakeInstalledApp
 from tests.simplemdm.endpoints import covers
+from tests.support import done, same_moment
 
 pytestmark = pytest.mark.anyio
 
@@ -37,13 +38,6 @@ Call = Callable[[SimpleMDMClient], Awaitable[object]]
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def take(fake: FakeSimpleMDM) -> list[RecordedRequest]:
-    """Every request the fake got since the last look; the log is emptied for the next step."""
-    requests = fake.requests.all()
-    fake.requests.clear()
-    return requests
-
-
 def received(
     fake: FakeSimpleMDM,
     method: str,
@@ -56,7 +50,7 @@ def received(
 ) -> RecordedRequest:
     """The one request of the last step, checked exactly: form pairs in order (repeats kept),
     JSON with its content type, or no body and no Content-Type at all."""
-    requests = take(fake)
+    requests = fake.requests.take()
     assert [(r.method, r.path) for r in requests] == [(method, API + path)]
     (request,) = requests
     assert request.status == status
@@ -76,7 +70,7 @@ def received(
 
 def pages_received(fake: FakeSimpleMDM, path: str, queries: Sequence[Pairs]) -> None:
     """One bodiless GET per page, each with exactly these query pairs."""
-    requests = take(fake)
+    requests = fake.requests.take()
     assert [(r.method, r.path, r.status) for r in requests] == [("GET", API + path, 200)] * len(
         queries
     )
@@ -89,19 +83,6 @@ def paged(ids: Sequence[int | str], limit: int, *params: tuple[str, str]) -> lis
     base = [*params, ("limit", str(limit))]
     cursors = [str(ids[i]) for i in range(limit - 1, len(ids) - 1, limit)]
     return [base, *([*base, ("starting_after", cursor)] for cursor in cursors)]
-
-
-async def done(call: Awaitable[object]) -> None:
-    """Await a call that SimpleMDM answers without a body: the client returns None."""
-    assert await call is None
-
-
-def same_moment(value: datetime | None, epoch: float | None) -> bool:
-    """A parsed time equals the fake's epoch seconds (SimpleMDM writes milliseconds)."""
-    assert value is not None
-    assert epoch is not None
-    assert value.tzinfo is not None
-    return value.timestamp() == pytest.approx(epoch, abs=1e-3)
 
 
 def device(fake: FakeSimpleMDM, device_id: int) -> FakeDevice:
@@ -1123,7 +1104,7 @@ async def test_404_is_not_found_error_with_message_and_request_id(
     with pytest.raises(NotFoundError) as caught:
         await call(sm)
 
-    requests = take(fake)
+    requests = fake.requests.take()
     assert [(r.method, r.path, r.status) for r in requests] == [(verb, API + path, 404)]
     error = caught.value
     assert (error.status, error.message) == (404, "object not found")
@@ -1215,7 +1196,7 @@ async def test_422_is_validation_error_and_changes_nothing(
         await refusal.call(sm, ids)
 
     path = refusal.path.format(**ids)
-    requests = take(fake)
+    requests = fake.requests.take()
     assert [(r.method, r.path, r.status) for r in requests] == [(refusal.verb, API + path, 422)]
     assert (caught.value.status, caught.value.message) == (422, refusal.message)
     assert caught.value.request_id == requests[0].request_id

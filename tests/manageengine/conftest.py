@@ -1,0 +1,56 @@
+"""A FakeManageEngine (with its Zoho accounts server) and a ManageEngineClient on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from mdmkit.manageengine import ManageEngineClient
+from mdmkit.testing import FakeClock, FakeManageEngine
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def fake(clock: FakeClock) -> AsyncIterator[FakeManageEngine]:
+    async with FakeManageEngine(devices=120, seed=1, clock=clock) as server:
+        yield server
+    assert server.errors == [], "a fake handler crashed"
+
+
+def client_for(fake: FakeManageEngine, clock: FakeClock, **options: object) -> ManageEngineClient:
+    """A Cloud client on the fake, sleeping on the virtual clock."""
+    return ManageEngineClient(
+        fake.client_id,
+        fake.client_secret,
+        fake.refresh_token,
+        base_url=fake.base_url,
+        accounts_url=fake.accounts_url,
+        clock=clock.time,
+        sleep=clock.sleep,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def me(fake: FakeManageEngine, clock: FakeClock) -> AsyncIterator[ManageEngineClient]:
+    async with client_for(fake, clock) as client:
+        yield client
+
+
+@pytest.fixture
+def device_of(fake: FakeManageEngine) -> Callable[[str], int]:
+    """``device_of("android")``: the id of the first managed device of a platform."""
+
+    def pick(platform: str) -> int:
+        return next(
+            d.id
+            for d in fake.state.devices.values()
+            if d.platform == platform and d.managed_status == 2
+        )
+
+    return pick
