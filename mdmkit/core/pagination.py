@@ -6,7 +6,15 @@ cursor. Pages are fetched one at a time, so memory stays one page deep however l
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Sequence,
+)
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -63,7 +71,7 @@ class Paginator(Generic[T]):
             for item in page.items:
                 yield item
 
-    async def pages(self, start: str | None = None) -> AsyncIterator[Page[T]]:
+    async def pages(self, start: str | None = None) -> AsyncGenerator[Page[T], None]:
         """Every page in order, from ``start`` (a cursor from an earlier page) or the beginning."""
         cursor = start if start is not None else self._start
         seen: set[str] = set()

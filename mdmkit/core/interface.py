@@ -1,0 +1,376 @@
+"""``MDM``: the common interface every backend offers, as four services.
+
+``mdm.devices``, ``mdm.apps``, ``mdm.groups`` and ``mdm.assignments`` take a neutral model or
+its id. The checks every backend shares (is the capability there, are the arguments sound,
+does the object belong to this backend) live here, once, and run before anything is sent.
+"""
+
+from __future__ import annotations
+
+import abc
+import builtins
+import inspect
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Self, TypeAlias
+
+from mdmkit.core.bulk import BulkResult, ProgressCallback, run_bulk
+from mdmkit.core.errors import InvalidRequestError, UnsupportedOperation
+from mdmkit.core.models import (
+    App,
+    AppAssignment,
+    Capability,
+    Device,
+    Group,
+    InstallMode,
+    Platform,
+    Vendor,
+)
+from mdmkit.core.pagination import Paginator
+
+__all__ = [
+    "DEVICE_ACTIONS",
+    "MDM",
+    "AppRef",
+    "AppService",
+    "AssignmentService",
+    "DeviceRef",
+    "DeviceService",
+    "GroupRef",
+    "GroupService",
+]
+
+DeviceRef: TypeAlias = Device | str | int
+AppRef: TypeAlias = App | str | int
+GroupRef: TypeAlias = Group | str | int
+
+# The neutral device actions ``devices.run`` accepts, and the capability each needs.
+DEVICE_ACTIONS: dict[str, Capability] = {
+    "lock": Capability.DEVICES_LOCK,
+    "wipe": Capability.DEVICES_WIPE,
+    "restart": Capability.DEVICES_RESTART,
+    "shutdown": Capability.DEVICES_SHUTDOWN,
+    "refresh": Capability.DEVICES_REFRESH,
+    "clear_passcode": Capability.DEVICES_CLEAR_PASSCODE,
+    "enable_lost_mode": Capability.DEVICES_LOST_MODE,
+    "disable_lost_mode": Capability.DEVICES_LOST_MODE,
+}
+
+_UNSAFE = frozenset("/?#\\%")
+
+
+def object_id(value: object, field: str, *, source: str | None = None) -> str:
+    """The id of a neutral model (checked to belong to ``source``) or of an id given as such."""
+    if isinstance(value, Device | App | Group):
+        if source is not None and value.source != source:
+            raise InvalidRequestError(
+                f"{field} {value.id!r} belongs to {value.source!r}, not {source!r}", field=field
+            )
+        return value.id
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidRequestError(
+            f"{field} must be a model or an id, got {type(value).__name__}", field=field
+        )
+    text = str(value)
+    if not text.strip() or ".." in text or any(c in _UNSAFE or ord(c) < 0x20 for c in text):
+        raise InvalidRequestError(f"{field} is not a safe id: {text!r}", field=field)
+    return text
+
+
+class Service:
+    """What every service shares: its backend, and the capability check."""
+
+    def __init__(self, mdm: MDM) -> None:
+        self._mdm = mdm
+
+    def _require(self, capability: Capability, detail: str = "") -> None:
+        if capability not in self._mdm.capabilities:
+            raise UnsupportedOperation(self._mdm.vendor.value, capability.value, detail)
+
+    def _id(self, value: object, field: str) -> str:
+        return object_id(value, field, source=self._mdm.name)
+
+
+class DeviceService(Service, abc.ABC):
+    """``mdm.devices``: inventory and actions, one device or many."""
+
+    @abc.abstractmethod
+    def list(
+        self, *, platform: Platform | None = None, search: str | None = None
+    ) -> Paginator[Device]:
+        """Every device (of one ``platform``, or matching ``search``), page by page."""
+
+    @abc.abstractmethod
+    async def get(self, device: DeviceRef) -> Device:
+        """One device."""
+
+    @abc.abstractmethod
+    async def lock(
+        self,
+        device: DeviceRef,
+        *,
+        message: str | None = None,
+        phone_number: str | None = None,
+        pin: str | None = None,
+    ) -> None:
+        """Lock the device with ``message`` and ``phone_number``; Macs need a 6-digit ``pin``."""
+
+    @abc.abstractmethod
+    async def wipe(self, device: DeviceRef, *, pin: str | None = None) -> None:
+        """Erase the device to factory settings."""
+
+    @abc.abstractmethod
+    async def restart(self, device: DeviceRef) -> None:
+        """Restart the device."""
+
+    @abc.abstractmethod
+    async def shutdown(self, device: DeviceRef) -> None:
+        """Shut the device down."""
+
+    @abc.abstractmethod
+    async def refresh(self, device: DeviceRef) -> None:
+        """Ask the device to report its inventory again."""
+
+    @abc.abstractmethod
+    async def clear_passcode(self, device: DeviceRef) -> None:
+        """Remove the device's passcode."""
+
+    @abc.abstractmethod
+    async def enable_lost_mode(
+        self,
+        device: DeviceRef,
+        *,
+        message: str | None = None,
+        phone_number: str | None = None,
+        footnote: str | None = None,
+    ) -> None:
+        """Put the device in lost mode (a message or a phone number is required)."""
+
+    @abc.abstractmethod
+    async def disable_lost_mode(self, device: DeviceRef) -> None:
+        """Take the device out of lost mode."""
+
+    def _concurrency(self) -> int:
+        return self._mdm.max_concurrency
+
+    def _check_action(self, action: str, arguments: dict[str, Any]) -> None:
+        if action not in DEVICE_ACTIONS:
+            known = ", ".join(DEVICE_ACTIONS)
+            raise InvalidRequestError(
+                f"unknown action {action!r}; expected one of {known}", field="action"
+            )
+        self._require(DEVICE_ACTIONS[action])
+        try:
+            inspect.signature(getattr(self, action)).bind("device", **arguments)
+        except TypeError as exc:
+            raise InvalidRequestError(f"{action}: {exc}", field="arguments") from None
+
+    async def run(
+        self,
+        action: str,
+        devices: Iterable[DeviceRef],
+        *,
+        concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        **arguments: Any,
+    ) -> BulkResult[None]:
+        """Run one action on many devices: one outcome per device, in input order.
+
+        At most ``concurrency`` calls run at once (default: the client's limit, which every
+        call shares anyway); one device failing never stops the others.
+        """
+        self._check_action(action, arguments)
+        method = getattr(self, action)
+        targets = list(devices)
+
+        async def one(device: DeviceRef) -> None:
+            await method(device, **arguments)
+
+        return await run_bulk(
+            one, targets, concurrency=concurrency or self._concurrency(), on_progress=on_progress
+        )
+
+
+class AppService(Service, abc.ABC):
+    """``mdm.apps``: the app catalog."""
+
+    @abc.abstractmethod
+    def list(self) -> Paginator[App]:
+        """Every app in the catalog."""
+
+    @abc.abstractmethod
+    async def get(self, app: AppRef) -> App:
+        """One app."""
+
+    @abc.abstractmethod
+    async def upload(
+        self, source: Any, *, name: str | None = None, filename: str | None = None, **vendor: Any
+    ) -> App:
+        """Add an in-house app from a package (a path, bytes with ``filename``, or a file)."""
+
+    @abc.abstractmethod
+    async def add_from_store(
+        self, identifier: str | int, *, name: str | None = None, **vendor: Any
+    ) -> App:
+        """Add a store app by its store id or bundle identifier."""
+
+    @abc.abstractmethod
+    async def delete(self, app: AppRef) -> None:
+        """Remove an app from the catalog."""
+
+
+class GroupService(Service, abc.ABC):
+    """``mdm.groups``: groups of devices, and their members."""
+
+    @abc.abstractmethod
+    def list(self) -> Paginator[Group]:
+        """Every group."""
+
+    @abc.abstractmethod
+    async def get(self, group: GroupRef) -> Group:
+        """One group."""
+
+    @abc.abstractmethod
+    def members(self, group: GroupRef) -> Paginator[Device]:
+        """The devices in a group."""
+
+    @abc.abstractmethod
+    async def create(self, name: str) -> Group:
+        """A new static group."""
+
+    @abc.abstractmethod
+    async def add_device(self, group: GroupRef, device: DeviceRef) -> None:
+        """Put a device in a group."""
+
+    @abc.abstractmethod
+    async def remove_device(self, group: GroupRef, device: DeviceRef) -> None:
+        """Take a device out of a group."""
+
+
+class AssignmentService(Service, abc.ABC):
+    """``mdm.assignments``: which apps go to which devices and groups."""
+
+    @abc.abstractmethod
+    def list(self, *, app: AppRef | None = None) -> Paginator[AppAssignment]:
+        """Every assignment (of one ``app``)."""
+
+    @abc.abstractmethod
+    async def _assign(
+        self,
+        app: str,
+        devices: builtins.list[str],
+        groups: builtins.list[str],
+        install: InstallMode,
+    ) -> builtins.list[AppAssignment]: ...
+
+    @abc.abstractmethod
+    async def _unassign(
+        self, app: str, devices: builtins.list[str], groups: builtins.list[str]
+    ) -> None: ...
+
+    async def assign(
+        self,
+        app: AppRef,
+        *,
+        devices: Iterable[DeviceRef] = (),
+        groups: Iterable[GroupRef] = (),
+        install: InstallMode = InstallMode.AUTOMATIC,
+    ) -> builtins.list[AppAssignment]:
+        """Assign an app to devices and groups; one ``AppAssignment`` per target."""
+        self._require(Capability.ASSIGNMENTS_ASSIGN)
+        if not isinstance(install, InstallMode):
+            raise InvalidRequestError(
+                f"install must be an InstallMode, got {install!r}", field="install"
+            )
+        app_id, device_ids, group_ids = self._targets(app, devices, groups)
+        return await self._assign(app_id, device_ids, group_ids, install)
+
+    async def unassign(
+        self,
+        assignment: AppAssignment | AppRef,
+        *,
+        devices: Iterable[DeviceRef] = (),
+        groups: Iterable[GroupRef] = (),
+    ) -> None:
+        """Undo an assignment: an ``AppAssignment``, or an app with the same targets as ``assign``.
+
+        Raises instead of doing collateral damage when the vendor could only undo it by also
+        removing other apps or other targets.
+        """
+        self._require(Capability.ASSIGNMENTS_UNASSIGN)
+        if isinstance(assignment, AppAssignment):
+            if any(True for _ in devices) or any(True for _ in groups):
+                raise InvalidRequestError(
+                    "give an AppAssignment, or an app with devices/groups, not both",
+                    field="devices",
+                )
+            if assignment.source != self._mdm.name:
+                raise InvalidRequestError(
+                    f"this assignment belongs to {assignment.source!r}, not {self._mdm.name!r}",
+                    field="assignment",
+                )
+            kind = assignment.target.kind.value
+            device_ids = [assignment.target.id] if kind == "device" else []
+            group_ids = [assignment.target.id] if kind == "group" else []
+            await self._unassign(assignment.app_id, device_ids, group_ids)
+            return
+        app_id, device_ids, group_ids = self._targets(assignment, devices, groups)
+        await self._unassign(app_id, device_ids, group_ids)
+
+    def _targets(
+        self, app: AppRef, devices: Iterable[DeviceRef], groups: Iterable[GroupRef]
+    ) -> tuple[str, builtins.list[str], builtins.list[str]]:
+        if isinstance(devices, str | bytes) or isinstance(groups, str | bytes):
+            raise InvalidRequestError(
+                "devices and groups must be lists, not strings", field="devices"
+            )
+        app_id = self._id(app, "app")
+        device_ids = [self._id(d, "devices") for d in devices]
+        group_ids = [self._id(g, "groups") for g in groups]
+        if not device_ids and not group_ids:
+            raise InvalidRequestError("give at least one device or group", field="devices")
+        return app_id, device_ids, group_ids
+
+
+class MDM(abc.ABC):
+    """One MDM backend behind the common interface; use it as ``async with``.
+
+    ``name`` defaults to the vendor and tells backends apart (two tenants of one vendor in a
+    Fleet); ``native`` is the vendor's complete native client.
+    """
+
+    vendor: Vendor
+    name: str
+    capabilities: frozenset[Capability]
+    native: Any
+    devices: DeviceService
+    apps: AppService
+    groups: GroupService
+    assignments: AssignmentService
+
+    @property
+    @abc.abstractmethod
+    def max_concurrency(self) -> int:
+        """How many requests this backend sends at once (bulk runs default to it)."""
+
+    def supports(self, capability: Capability) -> bool:
+        """Whether this backend can do ``capability``."""
+        return capability in self.capabilities
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+    @abc.abstractmethod
+    async def aclose(self) -> None:
+        """Close the backend's HTTP session."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
