@@ -37,6 +37,7 @@ test: lint typecheck
 	$(BIN)/coverage report
 
 demo: $(STAMP)
+	$(BIN)/python examples/fleet_tour.py
 	$(BIN)/python examples/simplemdm_tour.py
 	$(BIN)/python examples/manageengine_tour.py
 

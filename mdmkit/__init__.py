@@ -1,10 +1,12 @@
-"""mdmkit: an async SDK for SimpleMDM and ManageEngine MDM (re-exports only).
+"""mdmkit: one async interface over SimpleMDM and ManageEngine MDM (re-exports only).
 
-The native clients live in ``mdmkit.simplemdm`` and ``mdmkit.manageengine``; the fakes for
-tests in ``mdmkit.testing``.
+``SimpleMDM`` and ``ManageEngine`` are the vendor-neutral backends, ``Fleet`` several as one;
+each backend's complete native client is ``backend.native`` (``mdmkit.simplemdm``,
+``mdmkit.manageengine``). The fakes for tests live in ``mdmkit.testing``.
 """
 
 from mdmkit._version import __version__
+from mdmkit.core.bulk import BulkResult, Outcome
 from mdmkit.core.errors import (
     APIError,
     AuthenticationError,
@@ -22,33 +24,77 @@ from mdmkit.core.errors import (
     ServerError,
     TransportError,
     UnsupportedOperation,
+    UploadError,
     ValidationError,
+)
+from mdmkit.core.fleet import Fleet
+from mdmkit.core.interface import MDM
+from mdmkit.core.models import (
+    App,
+    AppAssignment,
+    AppChannel,
+    AppKind,
+    Capability,
+    Carrier,
+    Device,
+    DeviceStatus,
+    Group,
+    GroupKind,
+    InstallMode,
+    Platform,
+    Target,
+    TargetKind,
+    Vendor,
 )
 from mdmkit.core.pagination import Page, Paginator
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
+from mdmkit.manageengine import ManageEngine
+from mdmkit.simplemdm import SimpleMDM
 
 __all__ = [
+    "MDM",
     "APIError",
+    "App",
+    "AppAssignment",
+    "AppChannel",
+    "AppKind",
     "AuthenticationError",
+    "BulkResult",
+    "Capability",
+    "Carrier",
     "ConfigurationError",
     "ConflictError",
+    "Device",
+    "DeviceStatus",
+    "Fleet",
+    "Group",
+    "GroupKind",
+    "InstallMode",
     "InvalidRequestError",
     "InvalidWebhookError",
     "MDMError",
+    "ManageEngine",
     "NotFoundError",
     "OAuthError",
+    "Outcome",
     "Page",
     "PaginationError",
     "Paginator",
     "PermissionDeniedError",
+    "Platform",
     "RateLimitError",
     "ResponseFormatError",
     "RetryPolicy",
     "ServerError",
+    "SimpleMDM",
+    "Target",
+    "TargetKind",
     "Timeout",
     "TransportError",
     "UnsupportedOperation",
+    "UploadError",
     "ValidationError",
+    "Vendor",
     "__version__",
 ]

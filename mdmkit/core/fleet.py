@@ -25,6 +25,7 @@ from mdmkit.core.interface import DEVICE_ACTIONS, MDM, AppRef, DeviceRef, GroupR
 from mdmkit.core.models import (
     App,
     AppAssignment,
+    AppChannel,
     Capability,
     Device,
     Group,
@@ -316,6 +317,7 @@ class FleetAssignments(_FleetService):
         devices: Iterable[Ref] = (),
         groups: Iterable[Ref] = (),
         install: InstallMode = InstallMode.AUTOMATIC,
+        channel: AppChannel | str | None = None,
     ) -> builtins.list[AppAssignment]:
         member, ref = self._route(app, "app")
         return await member.assignments.assign(
@@ -323,6 +325,7 @@ class FleetAssignments(_FleetService):
             devices=[self._unwrap(member, d) for d in devices],
             groups=[self._unwrap(member, g) for g in groups],
             install=install,
+            channel=channel,
         )
 
     async def unassign(

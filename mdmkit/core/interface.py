@@ -15,10 +15,11 @@ from types import TracebackType
 from typing import Any, Self, TypeAlias
 
 from mdmkit.core.bulk import BulkResult, ProgressCallback, run_bulk
-from mdmkit.core.errors import InvalidRequestError, UnsupportedOperation
+from mdmkit.core.errors import ConfigurationError, InvalidRequestError, UnsupportedOperation
 from mdmkit.core.models import (
     App,
     AppAssignment,
+    AppChannel,
     Capability,
     Device,
     Group,
@@ -261,6 +262,7 @@ class AssignmentService(Service, abc.ABC):
         devices: builtins.list[str],
         groups: builtins.list[str],
         install: InstallMode,
+        channel: str | None,
     ) -> builtins.list[AppAssignment]: ...
 
     @abc.abstractmethod
@@ -275,15 +277,24 @@ class AssignmentService(Service, abc.ABC):
         devices: Iterable[DeviceRef] = (),
         groups: Iterable[GroupRef] = (),
         install: InstallMode = InstallMode.AUTOMATIC,
+        channel: AppChannel | str | None = None,
     ) -> builtins.list[AppAssignment]:
-        """Assign an app to devices and groups; one ``AppAssignment`` per target."""
+        """Assign an app to devices and groups; one ``AppAssignment`` per target.
+
+        ``channel`` picks one of ``app.channels`` (a ManageEngine release label, such as
+        Beta); without it the app's default channel is used.
+        """
         self._require(Capability.ASSIGNMENTS_ASSIGN)
         if not isinstance(install, InstallMode):
             raise InvalidRequestError(
                 f"install must be an InstallMode, got {install!r}", field="install"
             )
         app_id, device_ids, group_ids = self._targets(app, devices, groups)
-        return await self._assign(app_id, device_ids, group_ids, install)
+        channel_id = None
+        if channel is not None:
+            raw = channel.id if isinstance(channel, AppChannel) else channel
+            channel_id = object_id(raw, "channel")
+        return await self._assign(app_id, device_ids, group_ids, install, channel_id)
 
     async def unassign(
         self,
@@ -336,7 +347,8 @@ class MDM(abc.ABC):
     """One MDM backend behind the common interface; use it as ``async with``.
 
     ``name`` defaults to the vendor and tells backends apart (two tenants of one vendor in a
-    Fleet); ``native`` is the vendor's complete native client.
+    Fleet); ``native`` is the vendor's complete native client, which this delegates its
+    session and limits to.
     """
 
     vendor: Vendor
@@ -348,23 +360,34 @@ class MDM(abc.ABC):
     groups: GroupService
     assignments: AssignmentService
 
+    @staticmethod
+    def checked_name(name: str | None, vendor: Vendor) -> str:
+        """``name``, or the vendor's when None; an empty name is a ConfigurationError."""
+        if name is None:
+            return vendor.value
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigurationError("name must be a non-empty string")
+        return name
+
     @property
-    @abc.abstractmethod
     def max_concurrency(self) -> int:
         """How many requests this backend sends at once (bulk runs default to it)."""
+        return int(self.native.max_concurrency)
 
     def supports(self, capability: Capability) -> bool:
         """Whether this backend can do ``capability``."""
         return capability in self.capabilities
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r}>"
+        where = getattr(self.native, "base_url", None)
+        return f"<{type(self).__name__} {self.name!r}{f' {where}' if where else ''}>"
 
-    @abc.abstractmethod
     async def aclose(self) -> None:
-        """Close the backend's HTTP session."""
+        """Close the native client's HTTP session (unless it was the caller's own)."""
+        await self.native.aclose()
 
     async def __aenter__(self) -> Self:
+        await self.native.__aenter__()  # the session is made inside the running loop
         return self
 
     async def __aexit__(

@@ -105,6 +105,23 @@ class Paginator(Generic[T]):
         found = await self.collect(limit=1)
         return found[0] if found else None
 
+    def filter(self, keep: Callable[[T], bool]) -> Paginator[T]:
+        """A paginator over the same pages keeping only the items ``keep`` accepts.
+
+        Pages may come back short (or empty while more follow); ``total`` is dropped, since
+        the server's count no longer applies.
+        """
+
+        async def fetch(cursor: str | None) -> Page[T]:
+            page = await self._fetch(cursor)
+            return Page(
+                items=[item for item in page.items if keep(item)],
+                has_more=page.has_more,
+                cursor=page.cursor,
+            )
+
+        return Paginator(fetch, start=self._start)
+
     def map(self, convert: Callable[[T], U]) -> Paginator[U]:
         """A paginator over the same pages with every item passed through ``convert``."""
 

@@ -30,6 +30,11 @@ class NativeClient:
         """The root every path is relative to."""
         return self.transport.base_url
 
+    @property
+    def max_concurrency(self) -> int:
+        """How many requests this client sends at once."""
+        return self.transport.max_concurrency
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url}>"
 

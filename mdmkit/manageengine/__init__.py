@@ -1,5 +1,7 @@
-"""The native ManageEngine MDM API (Cloud with Zoho OAuth, or on-premises with an API key)."""
+"""ManageEngine MDM (Cloud with Zoho OAuth, or on-premises with an API key): the native API
+(``ManageEngineClient``) and the common interface over it (``ManageEngine``)."""
 
+from mdmkit.manageengine.adapter import ManageEngine
 from mdmkit.manageengine.auth import (
     DATA_CENTERS,
     ApiKeyAuth,
@@ -17,6 +19,7 @@ __all__ = [
     "ApiKeyAuth",
     "DataCenter",
     "FileTokenStore",
+    "ManageEngine",
     "ManageEngineClient",
     "MemoryTokenStore",
     "TokenRateLimitError",

@@ -178,6 +178,7 @@ class StubAssignments(AssignmentService):
         devices: builtins.list[str],
         groups: builtins.list[str],
         install: InstallMode,
+        channel: str | None,
     ) -> builtins.list[AppAssignment]:
         self.done.append(("assign", app, devices, groups))
         return [
@@ -231,6 +232,9 @@ class StubMDM(MDM):
     @property
     def max_concurrency(self) -> int:
         return 3
+
+    async def __aenter__(self) -> StubMDM:
+        return self
 
     async def aclose(self) -> None:
         self.closed = True

@@ -108,3 +108,15 @@ async def test_more_pages_without_a_cursor_raises() -> None:
 
     with pytest.raises(PaginationError, match="no cursor"):
         await Paginator(broken).collect()
+
+
+@pytest.mark.anyio
+async def test_filter_keeps_cursors_and_drops_the_total() -> None:
+    pager, _ = numbered(25, 10)
+    evens = pager.filter(lambda n: n % 2 == 0)
+    assert [n async for n in evens] == list(range(2, 26, 2))
+    page = await evens
+    assert (list(page), page.cursor, page.total) == ([2, 4, 6, 8, 10], "10", None)
+    nothing = [p async for p in pager.filter(lambda n: False).pages()]
+    assert [len(p) for p in nothing] == [0, 0, 0]
+    assert [p.has_more for p in nothing] == [True, True, False]
