@@ -29,13 +29,14 @@ def simplemdm_on(fake: FakeSimpleMDM, clock: FakeClock, **options: Any) -> Simpl
 
 
 def manageengine_on(fake: FakeManageEngine, clock: FakeClock, **options: Any) -> ManageEngine:
+    """A Cloud ManageEngine on the fake, sleeping on the virtual clock."""
+    options.setdefault("upload_defaults", UPLOAD_DEFAULTS)
     return ManageEngine(
         fake.client_id,
         fake.client_secret,
         fake.refresh_token,
         base_url=fake.base_url,
         accounts_url=fake.accounts_url,
-        upload_defaults=UPLOAD_DEFAULTS,
         clock=clock.time,
         sleep=clock.sleep,
         **options,

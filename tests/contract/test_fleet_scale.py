@@ -110,3 +110,33 @@ async def test_bulk_lock_of_200_devices_under_faults(clock: FakeClock) -> None:
             assert sent == 2  # refused once, retried once
         else:
             assert sent == 1  # a 500 or a drop after applying is never re-sent
+
+
+async def test_two_tenants_of_one_vendor_in_one_fleet(clock: FakeClock) -> None:
+    async with (
+        FakeSimpleMDM(devices=40, seed=21, clock=clock) as east_fake,
+        FakeSimpleMDM(devices=30, seed=22, clock=clock) as west_fake,
+        Fleet(
+            simplemdm_on(east_fake, clock, name="east"),
+            simplemdm_on(west_fake, clock, name="west"),
+        ) as fleet,
+    ):
+        devices = await fleet.devices.list().collect()
+        by_source = Counter(d.source for d in devices)
+        assert by_source == {"east": 40, "west": 30}
+        # ids overlap between the tenants: routing must follow the source, not the id
+        shared = {d.id for d in devices if d.source == "east"} & {
+            d.id for d in devices if d.source == "west"
+        }
+        assert shared
+        target = next(
+            d
+            for d in devices
+            if d.source == "west"
+            and d.id in shared
+            and d.platform in PHONES
+            and d.status is DeviceStatus.ENROLLED
+        )
+        await fleet.devices.lock(target, message="West only")
+    assert west_fake.state.devices[int(target.id)].lock_count == 1
+    assert east_fake.state.devices[int(target.id)].lock_count == 0

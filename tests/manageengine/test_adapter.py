@@ -38,6 +38,7 @@ from mdmkit.testing import FakeClock, FakeManageEngine, Reply
 from mdmkit.testing.manageengine.records import App as FakeApp
 from mdmkit.testing.manageengine.records import Device as FakeDevice
 from mdmkit.testing.requestlog import RecordedRequest
+from tests.contract.conftest import manageengine_on
 from tests.manageengine.conftest import client_for
 
 pytestmark = pytest.mark.anyio
@@ -57,23 +58,9 @@ FAKE_PLATFORMS = {
 DeviceOf = Callable[[str], int]
 
 
-def engine_for(fake: FakeManageEngine, clock: FakeClock, **options: Any) -> ManageEngine:
-    """A Cloud ManageEngine on the fake, sleeping on the virtual clock."""
-    return ManageEngine(
-        fake.client_id,
-        fake.client_secret,
-        fake.refresh_token,
-        base_url=fake.base_url,
-        accounts_url=fake.accounts_url,
-        clock=clock.time,
-        sleep=clock.sleep,
-        **options,
-    )
-
-
 @pytest.fixture
 async def mdm(fake: FakeManageEngine, clock: FakeClock) -> AsyncIterator[ManageEngine]:
-    async with engine_for(fake, clock, upload_defaults={"app_category_id": 2}) as backend:
+    async with manageengine_on(fake, clock, upload_defaults={"app_category_id": 2}) as backend:
         yield backend
 
 
@@ -113,7 +100,7 @@ async def test_the_backend_says_what_it_is_and_hides_its_secrets(
 async def test_closing_the_backend_closes_the_native_client(
     fake: FakeManageEngine, clock: FakeClock
 ) -> None:
-    async with engine_for(fake, clock, name="tenant-a", max_concurrency=2) as backend:
+    async with manageengine_on(fake, clock, name="tenant-a", max_concurrency=2) as backend:
         assert backend.max_concurrency == 2
         assert backend.name == "tenant-a"
         (first,) = await backend.devices.list().collect(limit=1)
@@ -489,7 +476,7 @@ async def test_upload_from_a_path_with_vendor_fields_over_the_defaults(
     fake: FakeManageEngine, clock: FakeClock, package: Path
 ) -> None:
     defaults = {"app_category_id": 4, "description": "Surf"}
-    async with engine_for(
+    async with manageengine_on(
         fake, clock, upload_defaults=defaults, upload_strategy="legacy"
     ) as backend:
         app = await backend.apps.upload(package, supported_devices=2, app_category_id=5)
@@ -543,7 +530,7 @@ async def test_add_from_store_creates_a_store_app(
 async def test_a_missing_app_category_raises_before_sending(
     fake: FakeManageEngine, clock: FakeClock
 ) -> None:
-    async with engine_for(fake, clock) as backend:
+    async with manageengine_on(fake, clock, upload_defaults=None) as backend:
         with pytest.raises(
             InvalidRequestError, match=r"upload_defaults=\{'app_category_id'"
         ) as info:
