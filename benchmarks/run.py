@@ -23,7 +23,9 @@ from typing import Any
 
 import aiohttp
 
+from mdmkit import Fleet, ManageEngine, SimpleMDM
 from mdmkit.simplemdm import SimpleMDMClient
+from mdmkit.testing import FakeManageEngine, FakeSimpleMDM, Latency
 
 
 @asynccontextmanager
@@ -151,8 +153,61 @@ async def bench_upload_memory() -> None:
     print(f"  8x larger file -> {ratio:.2f}x the peak memory (flat means streamed)")
 
 
+async def bench_fleet_merge() -> None:
+    print("\n# Fleet: a fast SimpleMDM (1,000 devices) and a slow ManageEngine (0.2 s a page)")
+    async with (
+        FakeSimpleMDM(devices=1_000, seed=1) as sm_fake,
+        FakeManageEngine(devices=1_000, seed=1) as me_fake,
+    ):
+        me_fake.faults.add(Latency(0.2), route="GET /api/v1/mdm/devices", times=None)
+
+        def backends() -> tuple[SimpleMDM, ManageEngine]:
+            sm = SimpleMDM(sm_fake.api_key, base_url=sm_fake.url)
+            me = ManageEngine(
+                me_fake.client_id,
+                me_fake.client_secret,
+                me_fake.refresh_token,
+                base_url=me_fake.base_url,
+                accounts_url=me_fake.accounts_url,
+            )
+            return sm, me
+
+        sm, me = backends()
+        async with sm, me:
+            await me.devices.list().first()  # mint the token outside the measurement
+            started = time.perf_counter()
+            first = None
+            count = 0
+            for member in (me, sm):  # one after the other, the slow one first
+                async for _ in member.devices.list():
+                    first = first or time.perf_counter() - started
+                    count += 1
+            sequential = (first or 0.0, time.perf_counter() - started, count)
+
+        sm, me = backends()
+        async with Fleet(sm, me) as fleet:
+            await me.devices.list().first()
+            started = time.perf_counter()
+            first = None
+            count = 0
+            async for _ in fleet.devices.list():
+                first = first or time.perf_counter() - started
+                count += 1
+            merged = (first or 0.0, time.perf_counter() - started, count)
+    assert sequential[2] == merged[2] == 2_000
+    for label, (first_s, total_s, _) in (("one after the other", sequential), ("Fleet", merged)):
+        print(
+            f"  {label:20s}: first device after {first_s:5.2f} s, all 2,000 after {total_s:5.2f} s"
+        )
+    print(
+        f"  ratio Fleet / sequential: first device {merged[0] / sequential[0]:.2f}x, "
+        f"all devices {merged[1] / sequential[1]:.2f}x"
+    )
+
+
 async def main() -> None:
     print(f"mdmkit benchmarks on Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    await bench_fleet_merge()
     await bench_listing()
     await bench_listing_memory()
     await bench_upload_memory()
