@@ -42,6 +42,11 @@ class RateLimiter:
         self._paused_until = 0.0
         self._lock: anyio.Lock | None = None
 
+    @property
+    def paused_until(self) -> float:
+        """When the last 429 pause ends, on the limiter's clock (0 when none was asked)."""
+        return self._paused_until
+
     def pause(self, seconds: float) -> None:
         """Hold every caller back for ``seconds`` (the server's 429 hint)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)

@@ -313,8 +313,6 @@ class Transport:
                 attempt -= 1  # the replay after a refresh is not a retry
                 continue
             now = self.clock()
-            if status == 429 and (hint := server_wait(response_headers, now)) is not None:
-                self.rate_limiter.pause(hint)
             decision = decide(
                 self.retry,
                 method=method,
@@ -328,6 +326,8 @@ class Transport:
             )
             if not decision.retry:
                 raise error_from_response(response, self.error_parser, now=now)
+            if status == 429 and server_wait(response_headers, now) is not None:
+                self.rate_limiter.pause(decision.delay)  # every caller waits the server out
             logger.debug("retrying in %.2fs: %s", decision.delay, decision.reason)
             await self.sleep(decision.delay)
 

@@ -133,6 +133,25 @@ async def test_a_wait_longer_than_max_wait_raises_at_once(
     assert fake.requests.count(path="*/account") == 1
 
 
+async def test_a_429_pauses_every_caller_of_the_client(
+    fake: FakeSimpleMDM, sm: SimpleMDMClient, clock: FakeClock
+) -> None:
+    fake.faults.add(RateLimited(retry_after=7), route="GET */account")
+    start = clock.time()
+    await sm.account.get()
+    assert sm.transport.rate_limiter.paused_until == pytest.approx(start + 7)
+
+
+async def test_a_refused_long_wait_does_not_stall_later_calls(
+    fake: FakeSimpleMDM, sm: SimpleMDMClient, clock: FakeClock
+) -> None:
+    fake.faults.add(RateLimited(retry_after=3600), route="GET */account")
+    with pytest.raises(RateLimitError):
+        await sm.account.get()
+    await sm.push_certificate.get()  # the caller decides about the hour; others go on
+    assert clock.sleeps == []
+
+
 async def test_connection_refused_is_retried_then_raises(clock: FakeClock) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
