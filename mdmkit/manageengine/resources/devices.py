@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
@@ -78,7 +78,7 @@ class Devices(DeviceActions):
     ) -> Paginator[Device]:
         """Every device matching the filters (``platform``: iOS, Android, Windows; a list ORs)."""
         if owned_by is not None:
-            check_choice(owned_by, ("Corporate", "Personal"), "owned_by")
+            check_choice(owned_by, get_args(OwnedBy), "owned_by")
         params = {
             "search": search,
             "platform": _choices(platform, PLATFORMS, "platform"),

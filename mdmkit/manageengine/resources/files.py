@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError, UploadError
 from mdmkit.http.convert import structure_model
@@ -68,7 +68,7 @@ class Files(Resource):
         """Upload a file (a path, bytes with ``filename``, or a binary file object)."""
         check_choice(module, MODULES, "module")
         chosen = strategy or self.strategy
-        check_choice(chosen, ("emsapi", "legacy"), "strategy")
+        check_choice(chosen, get_args(UploadStrategy), "strategy")
         file = FileSource.of(source, filename=filename, field="source")
         if chosen == "emsapi":
             response = await self._send(

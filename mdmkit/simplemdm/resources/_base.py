@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar, get_args
 
 from mdmkit.core.pagination import Page, Paginator
 from mdmkit.http.client import ResourceBase
@@ -45,7 +45,7 @@ class Resource(ResourceBase):
         """Cursor paging: ``limit`` per request, next page ``starting_after`` the last id."""
         check_range(limit, 1, MAX_PAGE_SIZE, "limit")
         if direction is not None:
-            check_choice(direction, ("asc", "desc"), "direction")
+            check_choice(direction, get_args(Direction), "direction")
         base: list[tuple[str, str]] = [(k, v) for k, v in (params or {}).items() if v is not None]
         base.append(("limit", str(limit)))
         if direction is not None:

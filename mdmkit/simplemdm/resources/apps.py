@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
@@ -14,8 +14,8 @@ from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id, Resou
 
 __all__ = ["DEPLOY_TO", "Apps"]
 
-DEPLOY_TO = ("none", "outdated", "all")
 DeployTo = Literal["none", "outdated", "all"]
+DEPLOY_TO = get_args(DeployTo)
 
 
 class Apps(Resource):

@@ -5,7 +5,7 @@ Assign/unassign calls raise ``ConflictError`` (409) when the object is already i
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
@@ -16,10 +16,10 @@ from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id, Resou
 
 __all__ = ["GROUP_TYPES", "INSTALL_TYPES", "AssignmentGroups"]
 
-GROUP_TYPES = ("standard", "munki")
-INSTALL_TYPES = ("managed", "self_serve", "default_installs", "managed_updates")
 GroupType = Literal["standard", "munki"]
 InstallType = Literal["managed", "self_serve", "default_installs", "managed_updates"]
+GROUP_TYPES = get_args(GroupType)
+INSTALL_TYPES = get_args(InstallType)
 
 
 class AssignmentGroups(Resource):

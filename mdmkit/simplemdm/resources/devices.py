@@ -6,7 +6,7 @@ Commands return None: SimpleMDM only queues them (202) and the device acts when 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
@@ -17,12 +17,12 @@ from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id, Resou
 
 __all__ = ["OS_UPDATE_MODES", "VERSION_TYPES", "Devices"]
 
-OS_UPDATE_MODES = ("smart_update", "download_only", "notify_only", "install_asap", "force_update")
-VERSION_TYPES = ("latest_minor_version", "latest_major_version")
 OsUpdateMode = Literal[
     "smart_update", "download_only", "notify_only", "install_asap", "force_update"
 ]
 VersionType = Literal["latest_minor_version", "latest_major_version"]
+OS_UPDATE_MODES = get_args(OsUpdateMode)
+VERSION_TYPES = get_args(VersionType)
 
 
 class Devices(Resource):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
@@ -15,16 +15,6 @@ from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Id, Resource
 
 __all__ = ["VALUE_TYPES", "ManagedConfigs", "encode_config_value"]
 
-VALUE_TYPES = (
-    "boolean",
-    "date",
-    "float",
-    "float array",
-    "integer",
-    "integer array",
-    "string",
-    "string array",
-)
 ValueType = Literal[
     "boolean",
     "date",
@@ -35,6 +25,7 @@ ValueType = Literal[
     "string",
     "string array",
 ]
+VALUE_TYPES = get_args(ValueType)
 ConfigValue = str | int | float | bool | datetime | Sequence[str] | Sequence[int] | Sequence[float]
 
 
