@@ -16,6 +16,7 @@ from typing import Any, Self, TypeAlias
 
 from mdmkit.core.bulk import BulkResult, ProgressCallback, run_bulk
 from mdmkit.core.errors import ConfigurationError, InvalidRequestError, UnsupportedOperation
+from mdmkit.core.ids import checked_id
 from mdmkit.core.models import (
     App,
     AppAssignment,
@@ -57,8 +58,6 @@ DEVICE_ACTIONS: dict[str, Capability] = {
     "disable_lost_mode": Capability.DEVICES_LOST_MODE,
 }
 
-_UNSAFE = frozenset("/?#\\%")
-
 
 def object_id(value: object, field: str, *, source: str | None = None) -> str:
     """The id of a neutral model (checked to belong to ``source``) or of an id given as such."""
@@ -68,14 +67,7 @@ def object_id(value: object, field: str, *, source: str | None = None) -> str:
                 f"{field} {value.id!r} belongs to {value.source!r}, not {source!r}", field=field
             )
         return value.id
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidRequestError(
-            f"{field} must be a model or an id, got {type(value).__name__}", field=field
-        )
-    text = str(value)
-    if not text.strip() or ".." in text or any(c in _UNSAFE or ord(c) < 0x20 for c in text):
-        raise InvalidRequestError(f"{field} is not a safe id: {text!r}", field=field)
-    return text
+    return checked_id(value, field)
 
 
 class Service:
