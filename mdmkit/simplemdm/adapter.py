@@ -39,13 +39,7 @@ from mdmkit.http.params import check_digits, check_text
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
 from mdmkit.simplemdm import models as native
-from mdmkit.simplemdm.assignments import (
-    Backed,
-    Listing,
-    SimpleMDMAssignments,
-    already_so,
-    chained,
-)
+from mdmkit.simplemdm.assignments import SimpleMDMAssignments
 from mdmkit.simplemdm.client import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, SimpleMDMClient
 from mdmkit.simplemdm.mapping import (
     ASSIGNMENT_GROUP,
@@ -58,6 +52,7 @@ from mdmkit.simplemdm.mapping import (
     to_device,
     to_device_group,
 )
+from mdmkit.simplemdm.neutral import Backed, Listing, already_so, chained
 
 __all__ = ["SimpleMDM"]
 

@@ -1,0 +1,82 @@
+"""What the neutral services over SimpleMDM share: the native client, 409 as success, and one
+paginator over several native listings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from mdmkit.core.errors import ConflictError, InvalidRequestError
+from mdmkit.core.interface import Service
+from mdmkit.core.pagination import Page, Paginator
+from mdmkit.simplemdm.mapping import parse_group_id
+
+if TYPE_CHECKING:
+    from mdmkit.simplemdm.client import SimpleMDMClient
+
+__all__ = ["Backed", "Listing", "already_so", "chained"]
+
+T = TypeVar("T")
+
+
+class Backed(Service):
+    """What every SimpleMDM service shares: the native client, the backend's name, group ids."""
+
+    @property
+    def _native(self) -> SimpleMDMClient:
+        client: SimpleMDMClient = self._mdm.native
+        return client
+
+    @property
+    def _source(self) -> str:
+        return self._mdm.name
+
+    def _group(self, value: object) -> tuple[str, int]:
+        """A group model or id as ("device_group" | "assignment_group", native id)."""
+        return parse_group_id(self._id(value, "group"))
+
+
+async def already_so(call: Awaitable[None]) -> None:
+    """Send an assign/unassign; SimpleMDM's 409 means it already is so, which is success."""
+    with contextlib.suppress(ConflictError):
+        await call
+
+
+@attrs.frozen
+class Listing(Generic[T]):
+    """One native listing in a ``chained`` paginator: ``fetch(cursor)`` gives a native page
+    (a native ``list(starting_after=cursor)`` paginator awaits to its first page) and
+    ``convert`` turns each native item into zero or more neutral ones."""
+
+    label: str
+    fetch: Callable[[str | None], Awaitable[Page[Any]]]
+    convert: Callable[[Any], Iterable[T]]
+
+
+def chained(*listings: Listing[T]) -> Paginator[T]:
+    """One paginator over several native listings in turn, each item converted (and possibly
+    dropped). The cursor says which listing and where in it: ``"<label>:<native cursor>"``."""
+    labels = [listing.label for listing in listings]
+
+    async def fetch(cursor: str | None) -> Page[T]:
+        index, inner = 0, None
+        if cursor is not None:
+            label, sep, rest = cursor.partition(":")
+            if not sep or label not in labels:
+                raise InvalidRequestError(f"not a cursor of this list: {cursor!r}", field="cursor")
+            index, inner = labels.index(label), rest or None
+        listing = listings[index]
+        page = await listing.fetch(inner)
+        items = [item for native in page.items for item in listing.convert(native)]
+        if page.has_more:
+            following = None if page.cursor is None else f"{listing.label}:{page.cursor}"
+            return Page(items=items, has_more=True, cursor=following)
+        if index + 1 < len(listings):
+            return Page(items=items, has_more=True, cursor=f"{labels[index + 1]}:")
+        return Page(items=items, has_more=False)
+
+    return Paginator(fetch)
