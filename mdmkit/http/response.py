@@ -6,7 +6,6 @@ an exception or a classification out, so every mapping is tested without a serve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,9 +16,10 @@ from mdmkit.core.errors import (
     APIError,
     PermissionDeniedError,
     RateLimitError,
-    ResponseFormatError,
     error_class_for_status,
 )
+from mdmkit.http import jsonbody
+from mdmkit.http.jsonbody import excerpt
 from mdmkit.http.retry import Delivery, server_wait
 
 __all__ = [
@@ -33,12 +33,6 @@ __all__ = [
 ]
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-correlation-id", "x-zoho-request-id")
-
-
-def excerpt(body: bytes, limit: int = 200) -> str:
-    """The start of a body as text, for error messages."""
-    text = body[:limit].decode("utf-8", errors="replace")
-    return text + ("..." if len(body) > limit else "")
 
 
 @attrs.frozen(kw_only=True)
@@ -62,15 +56,7 @@ class Response:
         """The body as JSON (None when empty); a body that is not JSON is a ResponseFormatError."""
         if not self.body.strip():
             return None
-        try:
-            return json.loads(self.body)
-        except ValueError as exc:
-            raise ResponseFormatError(
-                "response body is not JSON",
-                status=self.status,
-                excerpt=excerpt(self.body),
-                url=self.url,
-            ) from exc
+        return jsonbody.loads(self.body, status=self.status, url=self.url)
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
@@ -96,7 +82,7 @@ ErrorParser = Callable[[int, Mapping[str, str], bytes], ErrorDetail]
 def generic_error_detail(status: int, headers: Mapping[str, str], body: bytes) -> ErrorDetail:
     """A fallback parser: the body's ``message``/``error`` field, else the body's start."""
     try:
-        data = json.loads(body) if body.strip() else None
+        data = jsonbody.loads(body) if body.strip() else None
     except ValueError:
         data = None
     if isinstance(data, dict):

@@ -33,6 +33,7 @@ from mdmkit.core.errors import (
     ResponseFormatError,
     TransportError,
 )
+from mdmkit.http import jsonbody
 from mdmkit.http.response import excerpt
 from mdmkit.http.transport import check_base_url
 
@@ -439,7 +440,7 @@ async def post_form(
             f"token request to {url} failed: {type(exc).__name__}", method="POST", url=url
         ) from exc
     try:
-        data = json.loads(raw) if raw.strip() else {}
+        data = jsonbody.loads(raw) if raw.strip() else {}
     except ValueError:
         data = None
     if not isinstance(data, dict):

@@ -7,7 +7,6 @@ resource name with ``metadata.total_record_count`` and ``paging.next`` (an absol
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ import attrs
 import cattrs
 
 from mdmkit.core.errors import ResponseFormatError
+from mdmkit.http import jsonbody
 from mdmkit.http.convert import structure_model, to_int
 from mdmkit.http.response import ErrorDetail, Response, excerpt
 
@@ -29,7 +29,7 @@ SCOPE = re.compile(r"MDMOnDemand\.(MDMInventory|MDMDeviceMgmt|MDMUser)(?:\.[A-Z]
 def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> ErrorDetail:
     """The code, message and (on 403) the missing OAuth scope of a ManageEngine error body."""
     try:
-        data = json.loads(body) if body.strip() else None
+        data = jsonbody.loads(body) if body.strip() else None
     except ValueError:
         data = None
     if isinstance(data, Mapping):

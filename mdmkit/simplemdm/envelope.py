@@ -7,13 +7,13 @@ that keeps the untouched resource object as ``raw``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import cattrs
 
 from mdmkit.core.errors import ResponseFormatError
+from mdmkit.http import jsonbody
 from mdmkit.http.convert import structure_model
 from mdmkit.http.response import ErrorDetail, Response, excerpt
 
@@ -25,7 +25,7 @@ T = TypeVar("T")
 def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> ErrorDetail:
     """The message of SimpleMDM's error body ``{"errors": [{"title": ...}]}``."""
     try:
-        data = json.loads(body) if body.strip() else None
+        data = jsonbody.loads(body) if body.strip() else None
     except ValueError:
         data = None
     if isinstance(data, Mapping) and isinstance(data.get("errors"), list):

@@ -9,7 +9,6 @@ re-read the device through the API.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import attrs
 
 from mdmkit.core.errors import InvalidWebhookError, ResponseFormatError
+from mdmkit.http import jsonbody
 from mdmkit.http.convert import make_converter, structure_model, to_datetime
 
 __all__ = [
@@ -126,7 +126,7 @@ def _device(value: object, where: str) -> WebhookDevice:
 def parse_webhook(body: bytes | str) -> WebhookEvent:
     """The typed event in a webhook body; InvalidWebhookError if it is not a valid envelope."""
     try:
-        envelope = json.loads(body)
+        envelope = jsonbody.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidWebhookError("webhook body is not JSON") from exc
     if not isinstance(envelope, Mapping):
