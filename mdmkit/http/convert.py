@@ -1,20 +1,36 @@
-"""The cattrs setup both vendors share: tolerant scalars, aware datetimes, raw data kept.
+"""The cattrs setup both vendors share: the documented quirks tolerated, the rest refused.
 
-Vendors send numbers as strings, booleans as ``"true"``, epoch milliseconds and ISO dates;
-these hooks accept all of them and never route an id through float. Unknown fields are
-ignored by the model and stay reachable in its ``raw`` mapping.
+Tolerated, because the vendors send them: booleans as ``"true"``/``"false"``, numbers as
+plain decimal strings (``"121"``, ``"75.13"``), epoch seconds or milliseconds and ISO dates
+for times. Everything else that does not match a field's type (``"yes"``, ``"0121"``,
+``121.0`` for an int, ``NaN``, an object where a list belongs) is a ResponseFormatError from
+``structure_model``. Ids never go through float. Unknown fields are ignored by the model and
+stay reachable in its ``raw`` mapping.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+import reprlib
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import attrs
 import cattrs
+from cattrs.cols import (
+    homogenous_tuple_structure_factory,
+    is_any_set,
+    is_mapping,
+    is_mutable_sequence,
+    is_sequence,
+    is_set,
+    list_structure_factory,
+    mapping_structure_factory,
+)
 from cattrs.gen import make_dict_structure_fn, override
+from cattrs.v import format_exception
 
 from mdmkit.core.errors import ResponseFormatError
 
@@ -24,67 +40,68 @@ __all__ = [
     "structure_model",
     "to_bool",
     "to_datetime",
+    "to_float",
     "to_int",
     "to_str",
 ]
 
 T = TypeVar("T")
 
-_TRUE = frozenset({"true", "1", "yes", "y", "on", "t"})
-_FALSE = frozenset({"false", "0", "no", "n", "off", "f", ""})
+_BOOLEANS = {"true": True, "false": False}
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")  # JSON's integer grammar, ASCII digits only
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")  # JSON's number
 
 
 def to_bool(value: object, _: object = None) -> bool:
-    """True/False from bools, 0/1 and the strings vendors use ("true", "false", "1", "0")."""
+    """A JSON boolean, or the strings ``"true"``/``"false"`` in any case (nothing else)."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    raise ValueError(f"not a boolean: {value!r}")
+    if isinstance(value, str) and value.lower() in _BOOLEANS:
+        return _BOOLEANS[value.lower()]
+    raise ValueError(f"not a boolean: {value!r:.60}")
 
 
 def to_int(value: object, _: object = None) -> int:
-    """An int from an int, a whole float, or a decimal string; exact for 19-digit ids."""
-    if isinstance(value, bool):
-        raise ValueError(f"not an integer: {value!r}")
-    if isinstance(value, int):
+    """A JSON integer, or a plain decimal string such as ``"121"``; exact for 19-digit ids.
+
+    Refused: floats (even ``121.0``), booleans, and text with a plus, spaces, leading zeros
+    or non-ASCII digits, which would silently turn into some other id.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("+-").isdigit():
-            return int(text)
-        raise ValueError(f"not an integer: {value!r}")
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
         return int(value)
-    raise ValueError(f"not an integer: {value!r}")
+    raise ValueError(f"not an integer: {value!r:.60}")
 
 
 def to_float(value: object, _: object = None) -> float:
-    """A float from a number or a numeric string."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
-    if isinstance(value, int | float):
+    """A finite number from a JSON number or a decimal string such as ``"75.13"``."""
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = _as_float(value)
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        number = _as_float(value)
+    if math.isfinite(number):
+        return number
+    raise ValueError(f"not a finite number: {value!r:.60}")
+
+
+def _as_float(value: int | float | str) -> float:
+    try:
         return float(value)
-    if isinstance(value, str):
-        number = float(value.strip().rstrip("%"))
-        if math.isfinite(number):
-            return number
-    raise ValueError(f"not a number: {value!r}")
+    except OverflowError:  # an int past float's range
+        return math.inf
 
 
 def to_str(value: object, _: object = None) -> str:
-    """A string from a string or a number (vendors swap them freely)."""
+    """A string from a string or a finite number (vendors swap them freely); never ``'nan'``."""
     if isinstance(value, str):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise ValueError(f"not a string: {value!r}")
+    if isinstance(value, float) and math.isfinite(value):
+        return str(value)
+    raise ValueError(f"not a string: {value!r:.60}")
 
 
 def to_datetime(value: object, _: object = None) -> datetime:
@@ -92,25 +109,74 @@ def to_datetime(value: object, _: object = None) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = _from_epoch(float(value))
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.lstrip("-").isdigit():
-            parsed = _from_epoch(float(text))
-        else:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = _from_epoch(value)
+    elif isinstance(value, str) and _INTEGER.fullmatch(value):
+        parsed = _from_epoch(int(value))
+    elif isinstance(value, str) and value.isascii():
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not a date: {value!r:.60}") from None
     else:
-        raise ValueError(f"not a date: {value!r}")
+        raise ValueError(f"not a date: {value!r:.60}")
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _from_epoch(number: float) -> datetime:
-    seconds = number / 1000.0 if abs(number) >= 1e11 else number
-    return datetime.fromtimestamp(seconds, tz=UTC)
+def _from_epoch(number: int | float) -> datetime:
+    """Epoch seconds, or milliseconds when the number is too large to be seconds."""
+    try:
+        seconds = number / 1000 if abs(number) >= 1e11 else number
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # past year 9999, NaN, or the platform's range
+        raise ValueError(f"not a date: epoch {number!r:.40} is out of range") from None
 
 
 def _identity(value: Any, _: object) -> Any:
     return value
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, str):
+        return "a string"
+    return type(value).__name__
+
+
+def _is_array(cls: Any) -> bool:
+    return is_sequence(cls) or is_any_set(cls)
+
+
+def _array_hook(cls: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Lists, tuples and sets from a JSON array only: not an object's keys, a string's letters."""
+    if is_any_set(cls):
+        items: Any = list[(get_args(cls) or (Any,))[0]]  # type: ignore[misc]
+        as_list = list_structure_factory(items, converter)
+        build = set if is_set(cls) else frozenset
+        inner: Callable[[Any, Any], Any] = lambda value, _: build(as_list(value, items))  # noqa: E731
+    elif is_mutable_sequence(cls):
+        inner = list_structure_factory(cls, converter)
+    else:
+        inner = homogenous_tuple_structure_factory(cls, converter)
+
+    def structure_array(value: Any, type_: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"expected a JSON array, got {_kind(value)}")
+        return inner(value, type_)
+
+    return structure_array
+
+
+def _object_hook(cls: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Mappings from a JSON object only."""
+    inner = mapping_structure_factory(cls, converter)
+
+    def structure_object(value: Any, type_: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected a JSON object, got {_kind(value)}")
+        return inner(value, type_)
+
+    return structure_object
 
 
 def make_converter() -> cattrs.Converter:
@@ -122,6 +188,8 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, to_str)
     converter.register_structure_hook(datetime, to_datetime)
     converter.register_structure_hook(Any, _identity)
+    converter.register_structure_hook_factory(_is_array, lambda cls: _array_hook(cls, converter))
+    converter.register_structure_hook_factory(is_mapping, lambda cls: _object_hook(cls, converter))
 
     def needs_overrides(cls: Any) -> bool:
         return attrs.has(cls) and any(
@@ -157,21 +225,38 @@ def structure_model(
 ) -> T:
     """``data`` as a ``cls``, with ``raw`` (default: ``data`` itself) kept on it.
 
-    A body of the wrong shape raises ResponseFormatError naming the fields at fault.
+    Any data that does not fit raises ResponseFormatError naming the fields at fault;
+    no other exception escapes, whatever the data holds.
     """
     if not isinstance(data, Mapping):
         raise ResponseFormatError(
-            f"expected an object for {cls.__name__}", excerpt=repr(data)[:200]
+            f"expected an object for {cls.__name__}, got {_kind(data)}", excerpt=_shown(data)
         )
     try:
         return converter.structure({**data, "raw": data if raw is None else raw}, cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+    except Exception as exc:
         problems = (
-            cattrs.transform_error(exc)
+            cattrs.transform_error(exc, format_exception=_reason)
             if isinstance(exc, cattrs.BaseValidationError)
-            else [str(exc)]
+            else [f"{type(exc).__name__}: {exc}"]
         )
         raise ResponseFormatError(
             f"{cls.__name__} does not match the documented shape: " + "; ".join(problems[:3]),
-            excerpt=repr(dict(data))[:200],
+            excerpt=_shown(data),
         ) from exc
+
+
+def _reason(exc: BaseException, type_: Any) -> str:
+    """Why one field failed: the hook's own words (they name the value), else cattrs' words."""
+    if isinstance(exc, ValueError) and str(exc):
+        return str(exc)[:120]
+    return format_exception(exc, type_)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring = 3, 12, 6, 60
+
+
+def _shown(data: object) -> str:
+    """A short excerpt of ``data``: bounded in depth and length, so it never recurses far."""
+    return _REPR.repr(data)[:200]
