@@ -1,16 +1,23 @@
-"""What a safe id looks like: the one rule for ids in URLs and in the neutral interface.
+"""What a safe id looks like: the one rule for ids in URLs, request bodies and the neutral API.
 
-An id is a non-negative int or a string without ``/``, ``?``, ``#``, ``\\``, ``%``, ``..``
-or control characters, so ``devices.get("1/wipe")`` can never reach the wipe endpoint.
+An id is a non-negative int or a string without ``/``, ``?``, ``#``, ``\\``, ``%``, ``..``,
+control, format or separator characters, lone surrogates, digits other than 0-9, or spaces
+at its ends, so ``devices.get("1/wipe")`` can never reach the wipe endpoint and no id can
+break a URL, a header or an encoder.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from mdmkit.core.errors import InvalidRequestError
 
 __all__ = ["checked_id"]
 
 _FORBIDDEN = frozenset("/?#\\%")
+# Unicode categories no id holds: controls, format characters, surrogates, private use,
+# unassigned code points, line and paragraph separators.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def checked_id(value: object, field: str) -> str:
@@ -25,10 +32,17 @@ def checked_id(value: object, field: str) -> str:
         raise InvalidRequestError(
             f"{field} must be an int or a string id, got {type(value).__name__}", field=field
         )
-    if (
-        not value.strip()
-        or ".." in value
-        or any(ch in _FORBIDDEN or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value)
-    ):
-        raise InvalidRequestError(f"{field} is not a safe id: {value!r}", field=field)
+    if not value.strip() or value != value.strip() or ".." in value or _unsafe(value):
+        raise InvalidRequestError(f"{field} is not a safe id: {value!r:.80}", field=field)
     return value
+
+
+def _unsafe(text: str) -> bool:
+    if text.isascii():
+        return any(ch in _FORBIDDEN or ch < " " or ch == "\x7f" for ch in text)
+    return any(
+        ch in _FORBIDDEN
+        or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
+        or (ch.isdecimal() and not ch.isascii())  # "١٢٣" would be read as 123
+        for ch in text
+    )

@@ -11,9 +11,11 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import TypeVar
 
 from mdmkit.core.errors import InvalidRequestError
-from mdmkit.http.paths import path_id
+from mdmkit.core.ids import checked_id
 
 __all__ = [
+    "body_id",
+    "body_ids",
     "check_choice",
     "check_digits",
     "check_range",
@@ -76,10 +78,30 @@ def require_exactly_one(fields: Mapping[str, object], *, what: str = "") -> str:
 
 
 def id_list(ids: Iterable[object], field: str) -> list[str]:
-    """Each id checked like a path id (an int, or a string without URL syntax)."""
-    if isinstance(ids, str | bytes):
-        raise InvalidRequestError(f"{field} must be a list of ids, not a string", field=field)
-    return [path_id(item, field) for item in ids]
+    """Each id checked as a safe id (``mdmkit.core.ids``), as text for a request body."""
+    if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
+        kind = "a string" if isinstance(ids, str | bytes) else type(ids).__name__
+        raise InvalidRequestError(f"{field} must be a list of ids, not {kind}", field=field)
+    return [checked_id(item, field) for item in ids]
+
+
+_CANONICAL_NUMBER = re.compile(r"0|[1-9][0-9]*")
+
+
+def body_id(value: object, field: str) -> int | str:
+    """An id for a JSON request body: a safe id, as a JSON number when it is one.
+
+    ``"121"`` becomes 121 (exact, however many digits: never a float); an id that is not
+    a plain number (``"0121"``, ``"abc"``) stays text, and an unsafe one (``"1/wipe"``,
+    ``"1\\r\\n"``) is an InvalidRequestError naming ``field``, before anything is sent.
+    """
+    text = checked_id(value, field)
+    return int(text) if _CANONICAL_NUMBER.fullmatch(text) else text
+
+
+def body_ids(ids: Iterable[object], field: str) -> list[int | str]:
+    """Each id as ``body_id`` gives it, for a list in a JSON request body."""
+    return [body_id(item, field) for item in id_list(ids, field)]
 
 
 def ids_csv(ids: Iterable[object] | None, field: str) -> str | None:

@@ -6,6 +6,8 @@ import pytest
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.http.params import (
+    body_id,
+    body_ids,
     check_choice,
     check_digits,
     check_range,
@@ -26,6 +28,8 @@ from mdmkit.http.paths import path_id, same_origin
         ("121", "121"),
         ("email_address", "email_address"),
         ("a b", "a%20b"),
+        ("caf\u00e9", "caf%C3%A9"),  # non-ASCII letters are quoted as UTF-8
+        ("\u540d\u524d", "%E5%90%8D%E5%89%8D"),
         ("964595dfd5be464a82cbb9019f55d82b", "964595dfd5be464a82cbb9019f55d82b"),
     ],
 )
@@ -47,6 +51,20 @@ def test_path_id_accepts_ids(value: object, expected: str) -> None:
         "",
         " ",
         "a\nb",
+        "1\ud800",  # a lone surrogate: quote() raised UnicodeEncodeError
+        "\udc00",
+        "1\x00",
+        "1\r\n",
+        "1\t",
+        "1\x7f",
+        "1\x85",  # NEL, a C1 control
+        "a\u2028b",  # line separator
+        "\u200b1",  # zero-width space: invisible in a log line
+        "\u202e1",  # right-to-left override
+        "\ue000",  # private use
+        "\u0661\u0662\u0663",  # Arabic-Indic digits: int() reads 123
+        " 121",
+        "121 ",
         -1,
         True,
         1.5,
@@ -116,6 +134,44 @@ def test_id_lists() -> None:
         id_list("123", "device_ids")
     with pytest.raises(InvalidRequestError):
         ids_csv([1, "2/3"], "device_ids")
+    with pytest.raises(InvalidRequestError, match="not int"):
+        id_list(5, "device_ids")  # type: ignore[arg-type]
+    assert id_list(["a b"], "x") == ["a b"]  # body text is not URL-quoted
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (121, 121),
+        ("121", 121),
+        ("1234567890123456789", 1234567890123456789),  # exact: never through float
+        (0, 0),
+        ("0121", "0121"),  # not a plain number: stays text rather than become 121
+        ("com.example.app", "com.example.app"),
+    ],
+)
+def test_body_id(value: object, expected: int | str) -> None:
+    assert body_id(value, "app_category_id") == expected
+    assert type(body_id(value, "app_category_id")) is type(expected)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1/wipe", "../1", "1\r\n", "1\ud800", "\u0661\u0662", " 1", "", -1, True, 1.0, None, [1]],
+)
+def test_body_id_refuses_unsafe_ids(value: object) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        body_id(value, "app_category_id")
+    assert info.value.field == "app_category_id"
+
+
+def test_body_ids() -> None:
+    assert body_ids([1, "2", "x"], "member_ids") == [1, 2, "x"]
+    assert body_ids((), "member_ids") == []
+    for bad in ("12", 12, [1, "1/wipe"]):
+        with pytest.raises(InvalidRequestError) as info:
+            body_ids(bad, "member_ids")  # type: ignore[arg-type]
+        assert info.value.field == "member_ids"
 
 
 def test_form_fields_drop_unset_and_spell_booleans() -> None:
