@@ -1,15 +1,20 @@
-"""Path parameters, checked and quoted before they become part of a URL.
+"""URLs and path parameters, checked before they are used: ids quoted, origins compared.
 
-What a safe id is lives in ``mdmkit.core.ids``; this module quotes it into a URL.
+What a safe id is lives in ``mdmkit.core.ids``; this module quotes it into a URL. What a
+usable URL is lives here (``url_problem``), for base URLs and for links a server sends.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+import re
+from urllib.parse import SplitResult, quote, urlsplit
 
 from mdmkit.core.ids import checked_id
 
-__all__ = ["path_id", "same_origin"]
+__all__ = ["path_id", "same_origin", "url_problem"]
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[a-z0-9._-]+")  # urlsplit lowercases; an IPv6 literal (with ':') it checks
 
 
 def path_id(value: object, field: str) -> str:
@@ -17,7 +22,50 @@ def path_id(value: object, field: str) -> str:
     return quote(checked_id(value, field), safe="")
 
 
+def url_problem(url: object) -> str | None:
+    """What makes ``url`` unfit as an absolute http(s) URL to send credentials to; None if fit.
+
+    Unfit: whitespace, control or non-ASCII characters, a backslash (browsers read it as
+    ``/``, Python as part of a user name), a user name or password, no host or a host name
+    with other characters, a broken IPv6 literal, a port that is not a number from 1 to
+    65535. Never raises.
+    """
+    if not isinstance(url, str):
+        return "is not a string"
+    if not url.isascii() or any(ch <= " " or ch == "\x7f" for ch in url):
+        return "holds whitespace, control or non-ASCII characters (percent-encode them)"
+    if "\\" in url:
+        return "holds a backslash"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL" and the like
+        return "is not a well-formed URL (a broken IPv6 literal?)"
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.netloc:
+        return "must be an absolute http:// or https:// URL"
+    if "@" in parts.netloc:
+        return "holds a user name or password (give credentials as settings, never in a URL)"
+    if not parts.hostname:
+        return "has no host"
+    if ":" not in parts.hostname and not _HOST.fullmatch(parts.hostname):
+        return "has a host name with characters no host name holds"
+    if _port(parts) is None:
+        return "has a port that is not a number from 1 to 65535"
+    return None
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or past 65535
+        return None
+    if port is None:
+        return DEFAULT_PORTS[parts.scheme.lower()]
+    return port if port > 0 else None
+
+
 def same_origin(url: str, base_url: str) -> bool:
-    """Whether ``url`` has the scheme, host and port of ``base_url``."""
+    """Whether ``url`` has the scheme, host and port of ``base_url``; False if either is unfit."""
+    if url_problem(url) is not None or url_problem(base_url) is not None:
+        return False
     a, b = urlsplit(url), urlsplit(base_url)
-    return (a.scheme.lower(), a.hostname, a.port) == (b.scheme.lower(), b.hostname, b.port)
+    return (a.scheme.lower(), a.hostname, _port(a)) == (b.scheme.lower(), b.hostname, _port(b))

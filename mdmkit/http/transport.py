@@ -11,6 +11,7 @@ import ipaddress
 import json as jsonlib
 import logging
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -25,7 +26,7 @@ from yarl import URL
 
 from mdmkit._version import __version__
 from mdmkit.core.errors import ConfigurationError, InvalidRequestError, TransportError
-from mdmkit.http.paths import same_origin
+from mdmkit.http.paths import same_origin, url_problem
 from mdmkit.http.ratelimit import RateLimiter
 from mdmkit.http.response import (
     ErrorParser,
@@ -71,16 +72,32 @@ class Timeout:
 
 
 def check_base_url(url: str, *, allow_insecure: bool = False, setting: str = "base_url") -> str:
-    """``url`` without a trailing slash; http:// is refused except to loopback addresses."""
+    """``url`` without a trailing slash; ConfigurationError if it is no usable http(s) root.
+
+    Refused: what ``url_problem`` refuses (user info, bad ports, broken IPv6 literals,
+    whitespace and control characters), a query or fragment, and plain http:// to anything
+    but a loopback address unless ``allow_insecure``. The error never shows a password.
+    """
+    problem = url_problem(url)
+    if problem is None and ("?" in url or "#" in url):
+        problem = "must not have a query or a fragment"
+    if problem is not None:
+        raise ConfigurationError(f"{setting} {problem}, got {_redacted(url)!r}")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"{setting} must be an http(s) URL, got {url!r}")
-    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname or ""):
         raise ConfigurationError(
             f"{setting} {url!r} uses plain http to a remote host; credentials would travel "
             "unencrypted. Use https, or pass allow_insecure=True if you really mean it."
         )
     return url.rstrip("/")
+
+
+def _redacted(url: object) -> object:
+    """``url`` with any user info replaced, so a password in it never reaches an error."""
+    return _USERINFO.sub("//***@", url) if isinstance(url, str) else url
+
+
+_USERINFO = re.compile(r"//.*@")  # up to the last @: over-redacting is harmless
 
 
 def _is_loopback(host: str) -> bool:
@@ -188,15 +205,30 @@ class Transport:
         return self._capacity
 
     def url_for(self, path: str) -> str:
-        """The absolute URL for ``path``; absolute URLs must stay on the configured origin."""
-        if path.startswith(("http://", "https://")):
+        """The absolute URL for ``path``; absolute URLs must stay on the configured origin.
+
+        A malformed URL, or a path with whitespace, control or non-ASCII characters, is an
+        InvalidRequestError: nothing is sent.
+        """
+        if not isinstance(path, str):
+            raise InvalidRequestError(f"path must be a string, got {type(path).__name__}")
+        if path[:8].lower().startswith(("http://", "https://")):
             if not same_origin(path, self.base_url):
+                problem = url_problem(path) or "is on another origin"
                 raise InvalidRequestError(
-                    f"refusing to send credentials to another origin: {path!r}", field="url"
+                    f"refusing to send credentials to another origin: the URL {problem}: "
+                    f"{_redacted(path)!r}",
+                    field="url",
                 )
             return path
         if not path.startswith("/"):
-            raise InvalidRequestError(f"path must start with '/', got {path!r}", field="path")
+            raise InvalidRequestError(f"path must start with '/', got {path!r:.80}", field="path")
+        if not path.isascii() or any(ch <= " " or ch == "\x7f" for ch in path):
+            raise InvalidRequestError(
+                f"path holds whitespace, control or non-ASCII characters (percent-encode "
+                f"them): {path!r:.80}",
+                field="path",
+            )
         return self.base_url + path
 
     async def request(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mdmkit.core.errors import InvalidRequestError
+from mdmkit.core.errors import ConfigurationError, InvalidRequestError
 from mdmkit.http.params import (
     body_id,
     body_ids,
@@ -17,7 +17,8 @@ from mdmkit.http.params import (
     ids_csv,
     require_exactly_one,
 )
-from mdmkit.http.paths import path_id, same_origin
+from mdmkit.http.paths import path_id, same_origin, url_problem
+from mdmkit.http.transport import check_base_url
 
 
 @pytest.mark.parametrize(
@@ -87,6 +88,84 @@ def test_same_origin() -> None:
     assert not same_origin("https://evil.example/api/v1/mdm/devices", base)
     assert not same_origin("http://mdm.manageengine.com/api", base)
     assert not same_origin("https://mdm.manageengine.com:8443/api", base)
+    assert same_origin("https://mdm.manageengine.com:443/api/v1/mdm/devices", base)  # default
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:abc/",
+        "http://evil.example\\@127.0.0.1/",
+        "http://[::1/",
+        "http://user@127.0.0.1/",
+        "http://user:pw@127.0.0.1/",
+        "http://127.0.0.1:99999/",
+        "http://127.0.0.1:0/",
+        "http://127.0.0.1:-1/",
+        "http://127.0.0.1/a b",
+        "http://127.0.0.1/\r\n",
+        "http://127.0.0.1/\x00",
+        "http://127.0.0.1/\ud800",
+        "http://127.0.0.1/\u00e9",
+        "http://127.0.0.1%00/",
+        "//127.0.0.1/",
+        "/relative",
+        "ftp://127.0.0.1/",
+        "",
+    ],
+)
+def test_malformed_urls_are_never_same_origin_and_never_raise(url: str) -> None:
+    assert url_problem(url) is not None
+    assert not same_origin(url, "http://127.0.0.1")
+    assert not same_origin("http://127.0.0.1/x", url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.simplemdm.com/api/v1",
+        "http://127.0.0.1:8080/x?cursor=1#f",
+        "http://[::1]:8080/",
+        "https://mdm.example.com:8383",
+        "https://a_b.example.com./x",
+        "https://xn--bcher-kva.example/",
+    ],
+)
+def test_well_formed_urls_have_no_problem(url: str) -> None:
+    assert url_problem(url) is None
+    assert same_origin(url, url)
+
+
+def test_url_problem_of_a_non_string() -> None:
+    assert url_problem(None) == "is not a string"
+    assert url_problem(b"https://x") == "is not a string"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://user:hunter2@a.simplemdm.com/api/v1", "user name or password"),
+        ("https://a.simplemdm.com:99999/api/v1", "port"),
+        ("https://a.simplemdm.com:abc/api/v1", "port"),
+        ("https://[::1/api/v1", "IPv6"),
+        ("https://a.simplemdm.com/api/v1\n", "control"),
+        ("https://a.simplemdm.com/api/v1?x=1", "query"),
+        ("https://a.simplemdm.com/api/v1#top", "fragment"),
+        ("a.simplemdm.com/api/v1", "http"),
+        ("http://10.0.0.1/api", "plain http"),
+    ],
+)
+def test_check_base_url_refusals_are_configuration_errors(url: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match=problem) as info:
+        check_base_url(url, setting="base_url")
+    assert "hunter2" not in str(info.value)
+    assert info.value.__cause__ is None
+
+
+def test_check_base_url_accepts_roots() -> None:
+    assert check_base_url("https://a.simplemdm.com/api/v1/") == "https://a.simplemdm.com/api/v1"
+    assert check_base_url("http://[::1]:8080") == "http://[::1]:8080"
+    assert check_base_url("http://10.0.0.1", allow_insecure=True) == "http://10.0.0.1"
 
 
 def test_check_range() -> None:
