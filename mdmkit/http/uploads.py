@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import mimetypes
 import os
+import re
+import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, BinaryIO, Literal, TypeAlias
@@ -48,12 +50,39 @@ def guess_content_type(filename: str) -> str:
     return KNOWN_TYPES.get(ext) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
+_UNSAFE_NAME_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # controls, surrogates, breaks
+
+
+def _check_filename(_: object, __: object, name: Any) -> None:
+    """A file name fit for a multipart header: text without control characters (CR, LF, NUL)."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidRequestError("filename must be a non-empty string", field="filename")
+    if any(unicodedata.category(ch) in _UNSAFE_NAME_CATEGORIES for ch in name):
+        raise InvalidRequestError(
+            f"filename holds control characters (CR, LF, NUL, ...), which a multipart header "
+            f"cannot carry: {name!r:.80}; pass filename= to name the file",
+            field="filename",
+        )
+
+
+def _check_content_type(_: object, __: object, value: Any) -> None:
+    """A content type fit for a header: printable ASCII, such as ``application/zip``."""
+    if not isinstance(value, str) or not _CONTENT_TYPE.fullmatch(value):
+        raise InvalidRequestError(
+            f"content_type must be a media type such as 'application/zip', got {value!r:.80}",
+            field="content_type",
+        )
+
+
+_CONTENT_TYPE = re.compile(r"[!-~]+/[!-~]+(?:[ ]*;[ !-~]*)?")
+
+
 @attrs.frozen(kw_only=True)
 class FileSource:
-    """One file to send, whatever form the caller gave it in."""
+    """One file to send, whatever form the caller gave it in; its name and type are checked."""
 
-    filename: str
-    content_type: str
+    filename: str = attrs.field(validator=_check_filename)
+    content_type: str = attrs.field(validator=_check_content_type)
     kind: Literal["path", "bytes", "stream"]
     value: Any = attrs.field(repr=False)
     start: int = 0

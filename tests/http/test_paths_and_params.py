@@ -96,6 +96,7 @@ def test_same_origin() -> None:
     [
         "http://127.0.0.1:abc/",
         "http://evil.example\\@127.0.0.1/",
+        "http://127.0.0.1/a\\..\\b",  # a browser reads "\\" as "/"
         "http://[::1/",
         "http://user@127.0.0.1/",
         "http://user:pw@127.0.0.1/",

@@ -53,6 +53,53 @@ def test_text_streams_and_other_objects_are_refused() -> None:
         FileSource.of(io.BytesIO(b"x"))
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "App\r\n.ipa",
+        "App\n.ipa",
+        "App\r.ipa",
+        "App\x00.ipa",
+        "App\t.ipa",
+        "App\x1b.ipa",
+        "App\x85.ipa",
+        "App\u2028.ipa",
+        "App\ud800.ipa",
+        "",
+        "   ",
+    ],
+)
+def test_a_file_name_a_multipart_header_cannot_carry_is_refused(name: str) -> None:
+    with pytest.raises(InvalidRequestError, match="filename") as info:
+        FileSource.of(b"PK..", filename=name)
+    assert info.value.field == "filename"
+    with pytest.raises(InvalidRequestError):
+        FileSource.of(io.BytesIO(b"PK.."), filename=name or "\n")
+
+
+def test_a_path_whose_name_holds_a_newline_needs_a_filename(tmp_path: Path) -> None:
+    path = tmp_path / "App\n.ipa"
+    path.write_bytes(b"PK..")
+    with pytest.raises(InvalidRequestError, match="pass filename="):
+        FileSource.of(path)
+    assert FileSource.of(path, filename="App.ipa").filename == "App.ipa"
+
+
+@pytest.mark.parametrize(
+    "name", ["Surf Report \u00e9.pkg", "\u540d\u524d.apk", 'a"b.ipa', "a b.ipa"]
+)
+def test_ordinary_file_names_are_kept(name: str) -> None:
+    assert FileSource.of(b"PK..", filename=name).filename == name
+
+
+@pytest.mark.parametrize("content_type", ["text/plain\r\nX-Evil: 1", "zip", "a/b\x00", "a/\u00e9"])
+def test_a_content_type_a_header_cannot_carry_is_refused(content_type: str) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        FileSource.of(b"PK..", filename="a.zip", content_type=content_type)
+    assert info.value.field == "content_type"
+    assert FileSource.of(b"PK..", filename="a.zip", content_type="application/zip; x=1")
+
+
 @pytest.mark.anyio
 async def test_path_streams_in_chunks_and_is_reopened_each_time(tmp_path: Path) -> None:
     data = bytes(range(256)) * ((CHUNK_SIZE * 2 + 100) // 256)

@@ -1,0 +1,128 @@
+"""Hostile ids, URLs and file names are typed errors before anything reaches the server.
+
+Each case once failed untyped (UnicodeEncodeError from quoting, aiohttp's ValueError for a
+header, ValueError from urlsplit); here they go through real clients to the fakes, and the
+fakes' request logs show that nothing was sent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mdmkit import ManageEngine, SimpleMDM
+from mdmkit.core.errors import ConfigurationError, InvalidRequestError
+from mdmkit.manageengine import ManageEngineClient
+from mdmkit.simplemdm import SimpleMDMClient
+from mdmkit.testing import FakeManageEngine, FakeSimpleMDM
+
+pytest_plugins = ["mdmkit.testing.pytest_plugin"]
+pytestmark = pytest.mark.anyio
+
+HOSTILE_IDS = ["1\ud800", "1\r\n", "1\x00", "\u0661\u0662\u0663", " 121", "1/wipe", "a\u2028b"]
+HOSTILE_NAMES = ["App\r\n.ipa", "App\n.ipa", "App\x00.ipa", "App\x1b[2J.ipa", "App\ud800.ipa"]
+
+
+@pytest.mark.parametrize("device_id", HOSTILE_IDS)
+async def test_a_hostile_id_never_reaches_simplemdm(
+    fake_simplemdm: FakeSimpleMDM, simplemdm_client: SimpleMDMClient, device_id: str
+) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        await simplemdm_client.devices.get(device_id)
+    assert info.value.field == "device_id"
+    assert len(fake_simplemdm.requests) == 0
+
+
+@pytest.mark.parametrize("device_id", HOSTILE_IDS)
+async def test_a_hostile_id_never_reaches_manageengine(
+    fake_manageengine: FakeManageEngine, manageengine_client: ManageEngineClient, device_id: str
+) -> None:
+    with pytest.raises(InvalidRequestError):
+        await manageengine_client.devices.get(device_id)
+    assert len(fake_manageengine.requests) == 0
+
+
+@pytest.mark.parametrize("filename", HOSTILE_NAMES)
+async def test_a_hostile_file_name_is_refused_before_an_upload(
+    fake_simplemdm: FakeSimpleMDM, simplemdm_client: SimpleMDMClient, filename: str
+) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        await simplemdm_client.apps.create(binary=b"PK\x03\x04", filename=filename)
+    assert info.value.field == "filename"
+    assert len(fake_simplemdm.requests) == 0
+
+
+@pytest.mark.parametrize("strategy", ["emsapi", "legacy"])
+async def test_a_hostile_file_name_is_refused_before_either_manageengine_upload(
+    fake_manageengine: FakeManageEngine, manageengine_client: ManageEngineClient, strategy: str
+) -> None:
+    for filename in HOSTILE_NAMES:
+        with pytest.raises(InvalidRequestError):
+            await manageengine_client.files.upload(
+                b"PK\x03\x04",
+                filename=filename,
+                strategy=strategy,  # type: ignore[arg-type]
+            )
+    assert len(fake_manageengine.requests) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:abc/",
+        "http://evil.example\\@127.0.0.1/",
+        "http://[::1/",
+        "http://user:secret@127.0.0.1/",
+        "http://127.0.0.1:99999/",
+        "http://127.0.0.1/\r\nX-Injected: 1",
+        "https://evil.example/api/v1/devices",
+    ],
+)
+async def test_the_escape_hatch_refuses_malformed_or_foreign_urls(
+    fake_simplemdm: FakeSimpleMDM, simplemdm_client: SimpleMDMClient, url: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match="another origin") as info:
+        await simplemdm_client.request("GET", url)
+    assert "secret" not in str(info.value)
+    assert len(fake_simplemdm.requests) == 0
+
+
+@pytest.mark.parametrize("path", ["/devices\r\n", "/devices 1", "/devices/\u00e9", "/a\ud800"])
+async def test_the_escape_hatch_refuses_unencoded_paths(
+    fake_simplemdm: FakeSimpleMDM, simplemdm_client: SimpleMDMClient, path: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match="percent-encode"):
+        await simplemdm_client.request("GET", path)
+    assert len(fake_simplemdm.requests) == 0
+
+
+BAD_BASE_URLS = [
+    "https://user:secret@a.simplemdm.com/api/v1",
+    "https://a.simplemdm.com:99999/api/v1",
+    "https://a.simplemdm.com:abc/api/v1",
+    "https://[::1/api/v1",
+    "https://[zz::1]/api/v1",
+    "https://a.simplemdm.com/api/v1\r\n",
+    "https://a.simplemdm .com/api/v1",
+    "https://a.simplemdm.com\\@evil.example/api/v1",
+    "https://a.simplemdm.com/api/v1?x=1",
+]
+
+
+@pytest.mark.parametrize("url", BAD_BASE_URLS)
+async def test_a_bad_base_url_is_a_configuration_error_at_construction(url: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        SimpleMDM(api_key="k", base_url=url)
+    assert "secret" not in str(info.value)
+    with pytest.raises(ConfigurationError):
+        SimpleMDMClient("k", base_url=url)
+
+
+@pytest.mark.parametrize("url", BAD_BASE_URLS)
+async def test_bad_manageengine_urls_are_configuration_errors(url: str) -> None:
+    root = url.removesuffix("/api/v1")
+    with pytest.raises(ConfigurationError):
+        ManageEngine(client_id="c", client_secret="s", refresh_token="r", base_url=root)
+    with pytest.raises(ConfigurationError):
+        ManageEngine(client_id="c", client_secret="s", refresh_token="r", accounts_url=root)
+    with pytest.raises(ConfigurationError):
+        ManageEngine.on_premises(root, api_key="k")
