@@ -19,11 +19,13 @@ import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from mdmkit import Fleet, ManageEngine, SimpleMDM
+from mdmkit.http import jsonbody
 from mdmkit.simplemdm import SimpleMDMClient
 from mdmkit.testing import FakeManageEngine, FakeSimpleMDM, Latency
 
@@ -205,8 +207,31 @@ async def bench_fleet_merge() -> None:
     )
 
 
+def bench_json_decoding() -> None:
+    print("\n# Decoding recorded page bodies: the bounded decoder against json.loads")
+    fixtures = os.path.join(os.path.dirname(__file__), "..", "tests", "simplemdm", "fixtures")
+    pages = [
+        json.dumps(json.loads(Path(fixtures, name).read_text())["body"]).encode()
+        for name in sorted(os.listdir(fixtures))
+        if name.startswith("devices_ID_installed_apps")
+    ]
+    rounds = 200
+    timings = {}
+    for label, decode in (("json.loads", json.loads), ("jsonbody.loads", jsonbody.loads)):
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for page in pages:
+                decode(page)
+        timings[label] = time.perf_counter() - started
+    size = sum(map(len, pages)) * rounds / 1e6
+    for label, seconds in timings.items():
+        print(f"  {label:15s}: {seconds:6.3f} s for {size:.0f} MB ({size / seconds:6.1f} MB/s)")
+    print(f"  ratio jsonbody / json: {timings['jsonbody.loads'] / timings['json.loads']:.2f}x")
+
+
 async def main() -> None:
     print(f"mdmkit benchmarks on Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    bench_json_decoding()
     await bench_fleet_merge()
     await bench_listing()
     await bench_listing_memory()
