@@ -7,13 +7,15 @@ fakes' request logs show that nothing was sent.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mdmkit import ManageEngine, SimpleMDM
-from mdmkit.core.errors import ConfigurationError, InvalidRequestError
+from mdmkit.core.errors import ConfigurationError, InvalidRequestError, PaginationError
 from mdmkit.manageengine import ManageEngineClient
 from mdmkit.simplemdm import SimpleMDMClient
-from mdmkit.testing import FakeManageEngine, FakeSimpleMDM
+from mdmkit.testing import FakeManageEngine, FakeSimpleMDM, Malformed
 
 pytest_plugins = ["mdmkit.testing.pytest_plugin"]
 pytestmark = pytest.mark.anyio
@@ -126,3 +128,25 @@ async def test_bad_manageengine_urls_are_configuration_errors(url: str) -> None:
         ManageEngine(client_id="c", client_secret="s", refresh_token="r", accounts_url=root)
     with pytest.raises(ConfigurationError):
         ManageEngine.on_premises(root, api_key="k")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://127.0.0.1:abc/api/v1/mdm/devices?skip-token=x",
+        "http://evil.example\\@{host}/api/v1/mdm/devices",
+        "http://user:pw@{host}/api/v1/mdm/devices",
+        "http://[::1/api/v1/mdm/devices",
+        "http://127.0.0.1:99999/api/v1/mdm/devices",
+        "http://{host}/api/v1/mdm/devices?x=\r\nX-Injected:%201",
+    ],
+)
+async def test_a_malformed_paging_link_is_a_pagination_error_and_not_followed(
+    fake_manageengine: FakeManageEngine, manageengine_client: ManageEngineClient, link: str
+) -> None:
+    host = fake_manageengine.base_url.split("//", 1)[1].rstrip("/")
+    page = {"devices": [{"device_id": 1}], "paging": {"next": link.format(host=host)}}
+    fake_manageengine.faults.add(Malformed(body=json.dumps(page).encode()), route="GET */devices")
+    with pytest.raises(PaginationError):
+        await manageengine_client.devices.list().collect()
+    assert fake_manageengine.requests.count(path="/api/v1/mdm/devices") == 1
