@@ -19,3 +19,13 @@ def same_moment(value: datetime | None, epoch: float | None) -> bool:
     assert epoch is not None
     assert value.tzinfo is not None
     return bool(value.timestamp() == pytest.approx(epoch, abs=1e-3))
+
+
+CLASSIC = pytest.mark.parametrize("fake", ["classic"], indirect=True)
+"""Run a test against a classic SimpleMDM account (legacy device groups, standard/munki
+assignment groups that carry apps) instead of the default New Groups Experience one."""
+
+
+def new_groups(request: pytest.FixtureRequest) -> bool:
+    """Whether a ``fake`` fixture should be a New Groups Experience account (see CLASSIC)."""
+    return getattr(request, "param", "new groups") != "classic"

@@ -21,7 +21,7 @@ from anyio.streams.memory import MemoryObjectSendStream
 
 from mdmkit.core.bulk import BulkResult, Outcome, ProgressCallback
 from mdmkit.core.errors import ConfigurationError, InvalidRequestError, UnsupportedOperation
-from mdmkit.core.interface import DEVICE_ACTIONS, MDM, AppRef, DeviceRef, GroupRef
+from mdmkit.core.interface import DEVICE_ACTIONS, MDM, AppRef, DeviceRef, GroupRef, checked_flag
 from mdmkit.core.models import (
     App,
     AppAssignment,
@@ -247,8 +247,11 @@ class FleetDevices(_FleetService):
 class FleetApps(_FleetService):
     """``fleet.apps``: every member's catalog; new apps go to the member you name."""
 
-    def list(self) -> Paginator[App]:
-        return self._merged(Capability.APPS_LIST, lambda m: m.apps.list())
+    def list(self, *, include_shared: bool = False) -> Paginator[App]:
+        checked_flag(include_shared, "include_shared")
+        return self._merged(
+            Capability.APPS_LIST, lambda m: m.apps.list(include_shared=include_shared)
+        )
 
     async def get(self, app: AppRef | tuple[str, str | int]) -> App:
         member, ref = self._route(app, "app")

@@ -40,6 +40,7 @@ __all__ = [
     "DeviceService",
     "GroupRef",
     "GroupService",
+    "checked_flag",
 ]
 
 DeviceRef: TypeAlias = Device | str | int
@@ -68,6 +69,13 @@ def object_id(value: object, field: str, *, source: str | None = None) -> str:
             )
         return value.id
     return checked_id(value, field)
+
+
+def checked_flag(value: object, field: str) -> bool:
+    """``value`` if it is a bool; anything else (1, "yes", None) is refused, naming ``field``."""
+    if not isinstance(value, bool):
+        raise InvalidRequestError(f"{field} must be True or False, got {value!r}", field=field)
+    return value
 
 
 class Service:
@@ -188,8 +196,10 @@ class AppService(Service, abc.ABC):
     """``mdm.apps``: the app catalog."""
 
     @abc.abstractmethod
-    def list(self) -> Paginator[App]:
-        """Every app in the catalog."""
+    def list(self, *, include_shared: bool = False) -> Paginator[App]:
+        """Every app in the catalog. ``include_shared`` also lists the apps of a catalog the
+        vendor keeps apart for all its customers (SimpleMDM's shared catalog, kind SHARED);
+        a vendor without one lists the same apps either way."""
 
     @abc.abstractmethod
     async def get(self, app: AppRef) -> App:

@@ -70,6 +70,7 @@ class AppKind(enum.Enum):
     CUSTOM = "custom"  # a custom (B2B) app published privately in the store
     PACKAGE = "package"  # a macOS installer package
     UNKNOWN = "unknown"
+    SHARED = "shared"  # from a catalog the vendor keeps for all its customers (SimpleMDM's)
 
 
 class GroupKind(enum.Enum):

@@ -42,6 +42,7 @@ from mdmkit.core.interface import (
     GroupRef,
     GroupService,
     Service,
+    checked_flag,
 )
 from mdmkit.core.models import (
     App,
@@ -263,8 +264,10 @@ class ManageEngineApps(_Section, AppService):
         super().__init__(mdm)
         self._defaults = mdm.upload_defaults
 
-    def list(self) -> Paginator[App]:
-        """Every app, with its release labels as channels."""
+    def list(self, *, include_shared: bool = False) -> Paginator[App]:
+        """Every app, with its release labels as channels. ManageEngine keeps no shared
+        catalog apart from the App Repository, so ``include_shared`` lists the same apps."""
+        checked_flag(include_shared, "include_shared")
         return self._native.apps.list().map(self._app)
 
     async def get(self, app: AppRef) -> App:

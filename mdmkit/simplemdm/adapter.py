@@ -24,6 +24,7 @@ from mdmkit.core.interface import (
     DeviceService,
     GroupRef,
     GroupService,
+    checked_flag,
 )
 from mdmkit.core.models import (
     App,
@@ -44,6 +45,7 @@ from mdmkit.simplemdm.client import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, S
 from mdmkit.simplemdm.mapping import (
     ASSIGNMENT_GROUP,
     DEVICE_GROUP,
+    Experience,
     native_id,
     nge_kind,
     platform_of,
@@ -52,7 +54,14 @@ from mdmkit.simplemdm.mapping import (
     to_device,
     to_device_group,
 )
-from mdmkit.simplemdm.neutral import Backed, Listing, already_so, chained
+from mdmkit.simplemdm.neutral import (
+    Backed,
+    ExperienceProbe,
+    Listing,
+    already_so,
+    chained,
+    paired,
+)
 
 __all__ = ["SimpleMDM"]
 
@@ -192,9 +201,11 @@ class SimpleMDMApps(Backed, AppService):
     def _neutral(self, app: native.App) -> App:
         return to_app(app, source=self._source)
 
-    def list(self) -> Paginator[App]:
-        """Every app in the catalog."""
-        return self._native.apps.list().map(self._neutral)
+    def list(self, *, include_shared: bool = False) -> Paginator[App]:
+        """Every app in the account's catalog; ``include_shared`` adds the shared catalog's
+        apps assigned in the account (kind SHARED), as ``include_shared=true`` does."""
+        shared = checked_flag(include_shared, "include_shared")
+        return self._native.apps.list(include_shared=shared or None).map(self._neutral)
 
     async def get(self, app: AppRef) -> App:
         """One app."""
@@ -236,32 +247,46 @@ class SimpleMDMApps(Backed, AppService):
 class SimpleMDMGroups(Backed, GroupService):
     """``mdm.groups`` on SimpleMDM: legacy device groups and static or dynamic groups.
 
-    Old-style assignment groups (standard, munki) and the ones mdmkit creates to carry apps
-    are not groups of devices: they are left out, and refused by id.
+    Assignment groups that carry apps (every one on a classic account, and the ones mdmkit
+    creates to carry apps) are not groups of devices: they are left out, and refused by id.
     """
 
     def list(self) -> Paginator[Group]:
-        """Legacy device groups, then static and dynamic groups."""
+        """Legacy device groups (a classic account), then static and dynamic groups (the New
+        Groups Experience). The account's experience is read first, once."""
         source = self._source
         sm = self._native
+
+        async def device_groups(cursor: str | None) -> Page[native.DeviceGroup]:
+            if await self._experience() is Experience.NEW_GROUPS:
+                return Page(items=[], has_more=False)
+            return await sm.device_groups.list(starting_after=cursor)
+
+        async def assignment_groups(
+            cursor: str | None,
+        ) -> Page[tuple[native.AssignmentGroup, Experience]]:
+            experience = await self._experience()
+            return paired(await sm.assignment_groups.list(starting_after=cursor), experience)
+
+        def group_of(pair: tuple[native.AssignmentGroup, Experience]) -> list[Group]:
+            group, experience = pair
+            if nge_kind(group, experience) is None:
+                return []
+            return [to_assignment_group(group, experience, source=source)]
+
         return chained(
             Listing(
                 DEVICE_GROUP,
-                lambda cursor: sm.device_groups.list(starting_after=cursor),
+                device_groups,
                 lambda group: [to_device_group(group, source=source)],
             ),
-            Listing(
-                ASSIGNMENT_GROUP,
-                lambda cursor: sm.assignment_groups.list(starting_after=cursor),
-                lambda group: (
-                    [to_assignment_group(group, source=source)] if nge_kind(group) else []
-                ),
-            ),
+            Listing(ASSIGNMENT_GROUP, assignment_groups, group_of),
         )
 
     async def _assignment_group(self, ident: int) -> Group:
+        experience = await self._experience()
         group = await self._native.assignment_groups.get(ident)
-        return to_assignment_group(group, source=self._source)
+        return to_assignment_group(group, experience, source=self._source)
 
     async def get(self, group: GroupRef) -> Group:
         """One group."""
@@ -304,19 +329,33 @@ class SimpleMDMGroups(Backed, GroupService):
         return chained(Listing("device", fetch, convert))
 
     async def create(self, name: str) -> Group:
-        """A new static group (New Groups Experience). An account without it would make an
-        app-carrying assignment group instead: that one is deleted again and this raises."""
-        created = await self._native.assignment_groups.create(name=check_text(name, "name"))
-        if nge_kind(created) is None:
-            await self._native.assignment_groups.delete(created.id)
-            raise UnsupportedOperation(
-                Vendor.SIMPLEMDM.value,
-                Capability.GROUPS_CREATE.value,
-                "this account is not on the New Groups Experience, so a new assignment group "
-                "would carry apps rather than group devices (and legacy device groups cannot "
-                "be created through the API)",
+        """A new static group (New Groups Experience). On a classic account a new assignment
+        group would carry apps rather than hold devices, and legacy device groups cannot be
+        created through the API: UnsupportedOperation, and nothing is created."""
+        title = check_text(name, "name")
+        experience = await self._experience()
+        if experience is Experience.CLASSIC:
+            raise self._no_create(
+                "this account is on the classic experience (it has device groups)"
             )
-        return to_assignment_group(created, source=self._source)
+        created = await self._native.assignment_groups.create(name=title)
+        if nge_kind(created, experience) is not GroupKind.STATIC:  # the account said NGE
+            await self._native.assignment_groups.delete(created.id)
+            raise self._no_create(
+                f"the new assignment group read type {created.type!r}, group_type "
+                f"{created.group_type!r}: not a static group, so it was deleted again"
+            )
+        return to_assignment_group(created, experience, source=self._source)
+
+    @staticmethod
+    def _no_create(why: str) -> UnsupportedOperation:
+        return UnsupportedOperation(
+            Vendor.SIMPLEMDM.value,
+            Capability.GROUPS_CREATE.value,
+            f"{why}; only the New Groups Experience has groups of devices the API can create "
+            "(a new classic assignment group would carry apps, and legacy device groups "
+            "cannot be created through the API)",
+        )
 
     async def add_device(self, group: GroupRef, device: DeviceRef) -> None:
         """Put a device in a static group, or move it into a legacy device group (a device is
@@ -401,10 +440,17 @@ class SimpleMDM(MDM):
     def _wrap(self, client: SimpleMDMClient, name: str | None) -> None:
         self.native = client
         self.name = self.checked_name(name, self.vendor)
+        self._probe = ExperienceProbe()
         self.devices = SimpleMDMDevices(self)
         self.apps = SimpleMDMApps(self)
         self.groups = SimpleMDMGroups(self)
         self.assignments = SimpleMDMAssignments(self)
+
+    async def experience(self) -> Experience:
+        """Which group model the account is on: CLASSIC (legacy device groups exist; every
+        assignment group carries apps) or NEW_GROUPS (the New Groups Experience: static and
+        dynamic groups). Read once with ``GET /device_groups?limit=1``, then kept."""
+        return await self._probe.get(self.native)
 
     @classmethod
     def from_client(cls, client: SimpleMDMClient, *, name: str | None = None) -> Self:

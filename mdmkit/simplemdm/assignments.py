@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import anyio
 import attrs
@@ -24,10 +24,11 @@ import attrs
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.interface import MDM, AppRef, AssignmentService
 from mdmkit.core.models import AppAssignment, InstallMode, Target, TargetKind
-from mdmkit.core.pagination import Paginator
+from mdmkit.core.pagination import Page, Paginator
 from mdmkit.simplemdm.mapping import (
     ASSIGNMENT_GROUP,
     DEVICE_GROUP,
+    Experience,
     assignment,
     assignments_of,
     carrier_app_id,
@@ -40,10 +41,7 @@ from mdmkit.simplemdm.mapping import (
     targets_of,
 )
 from mdmkit.simplemdm.models import AssignmentGroup
-from mdmkit.simplemdm.neutral import Backed, Listing, already_so, chained
-
-if TYPE_CHECKING:
-    pass
+from mdmkit.simplemdm.neutral import Backed, Listing, already_so, chained, paired
 
 __all__ = ["SimpleMDMAssignments", "Step", "plan_unassign"]
 
@@ -72,7 +70,9 @@ def _removal(group: AssignmentGroup, target: Target) -> Step:
     return Step("unassign_device_group", group.id, parse_group_id(target.id)[1])
 
 
-def _not_assigned(app: int, missing: Sequence[Target], groups: Sequence[AssignmentGroup]) -> str:
+def _not_assigned(
+    app: int, missing: Sequence[Target], groups: Sequence[AssignmentGroup], experience: Experience
+) -> str:
     text = f"app {app} is not assigned to {_describe(missing)}"
     for target in missing:
         if target.kind is not TargetKind.DEVICE:
@@ -80,7 +80,9 @@ def _not_assigned(app: int, missing: Sequence[Target], groups: Sequence[Assignme
         through = [
             group_id(ASSIGNMENT_GROUP, g.id)
             for g in groups
-            if nge_kind(g) is not None and app in g.app_ids and int(target.id) in g.device_ids
+            if nge_kind(g, experience) is not None
+            and app in g.app_ids
+            and int(target.id) in g.device_ids
         ]
         if through:
             text += (
@@ -90,12 +92,14 @@ def _not_assigned(app: int, missing: Sequence[Target], groups: Sequence[Assignme
     return text
 
 
-def _collateral(app: int, group: AssignmentGroup, asked: Sequence[Target]) -> str:
+def _collateral(
+    app: int, group: AssignmentGroup, asked: Sequence[Target], experience: Experience
+) -> str:
     others = [a for a in group.app_ids if a != app]
     carried = [f"apps {', '.join(map(str, others))}"] if others else []
     if group.profile_ids:
         carried.append(f"profiles {', '.join(map(str, group.profile_ids))}")
-    remaining = [t for t in targets_of(group) if t not in asked]
+    remaining = [t for t in targets_of(group, experience) if t not in asked]
     return (
         f"cannot unassign app {app} from {_describe(asked)}: assignment group "
         f'"{group.name}" ({group.id}) also carries {" and ".join(carried)} and targets '
@@ -106,32 +110,36 @@ def _collateral(app: int, group: AssignmentGroup, asked: Sequence[Target]) -> st
 
 
 def plan_unassign(
-    app: int, targets: Sequence[Target], groups: Sequence[AssignmentGroup]
+    app: int,
+    targets: Sequence[Target],
+    groups: Sequence[AssignmentGroup],
+    experience: Experience,
 ) -> builtins.list[Step]:
     """The native calls that undo ``app`` on ``targets`` and nothing else, or an
     ``InvalidRequestError`` (before anything is changed) saying why that cannot be done."""
     asked: dict[int, builtins.list[Target]] = {}
     missing: builtins.list[Target] = []
     for target in targets:
-        holders = [g for g in groups if app in g.app_ids and target in targets_of(g)]
+        holders = [g for g in groups if app in g.app_ids and target in targets_of(g, experience)]
         missing += [] if holders else [target]
         for holder in holders:
             asked.setdefault(holder.id, []).append(target)
     if missing:
         field = "devices" if missing[0].kind is TargetKind.DEVICE else "groups"
-        raise InvalidRequestError(_not_assigned(app, missing, groups), field=field)
+        raise InvalidRequestError(_not_assigned(app, missing, groups, experience), field=field)
     steps: builtins.list[Step] = []
     for group in groups:
         wanted = asked.get(group.id)
         if wanted is None:
             continue
         only_this_app = set(group.app_ids) == {app} and not group.profile_ids
-        if nge_kind(group) is None and only_this_app:
+        own_group = nge_kind(group, experience) is not None
+        if not own_group and only_this_app:
             steps += [_removal(group, target) for target in wanted]
-        elif nge_kind(group) is not None or all(t in wanted for t in targets_of(group)):
+        elif own_group or all(t in wanted for t in targets_of(group, experience)):
             steps.append(Step("unassign_app", group.id, app))
         else:
-            raise InvalidRequestError(_collateral(app, group, wanted), field="app")
+            raise InvalidRequestError(_collateral(app, group, wanted, experience), field="app")
     return steps
 
 
@@ -154,21 +162,24 @@ class SimpleMDMAssignments(Backed, AssignmentService):
 
     def list(self, *, app: AppRef | None = None) -> Paginator[AppAssignment]:
         """Every assignment (of one ``app``), read from every assignment group: a static or
-        dynamic group is one target; a carrying group gives one per device and device group."""
+        dynamic group is one target; a group that carries apps (every one on a classic
+        account) gives one per device group and device it carries them to."""
         apps = None if app is None else [native_id(self._id(app, "app"), "app")]
         source = self._source
         groups = self._native.assignment_groups
-        return chained(
-            Listing(
-                ASSIGNMENT_GROUP,
-                lambda cursor: groups.list(starting_after=cursor),
-                lambda group: assignments_of(group, source=source, apps=apps),
-            )
-        )
 
-    async def _nge_group(self, ident: int) -> AssignmentGroup:
+        async def fetch(cursor: str | None) -> Page[tuple[AssignmentGroup, Experience]]:
+            experience = await self._experience()
+            return paired(await groups.list(starting_after=cursor), experience)
+
+        def convert(pair: tuple[AssignmentGroup, Experience]) -> builtins.list[AppAssignment]:
+            return assignments_of(pair[0], pair[1], source=source, apps=apps)
+
+        return chained(Listing(ASSIGNMENT_GROUP, fetch, convert))
+
+    async def _nge_group(self, ident: int, experience: Experience) -> AssignmentGroup:
         group = await self._native.assignment_groups.get(ident)
-        if nge_kind(group) is None:
+        if nge_kind(group, experience) is None:
             raise InvalidRequestError(
                 f'assignment group {ident} ("{group.name}") carries apps; it is not a static '
                 "or dynamic group to assign to",
@@ -211,14 +222,16 @@ class SimpleMDMAssignments(Backed, AssignmentService):
         group_ids = list(dict.fromkeys(parse_group_id(g) for g in groups))
         legacy = [ident for kind, ident in group_ids if kind == DEVICE_GROUP]
         # read (and make the carrier) first: a wrong group or a missing app changes nothing
-        direct = [await self._nge_group(i) for kind, i in group_ids if kind == ASSIGNMENT_GROUP]
+        wanted = [i for kind, i in group_ids if kind == ASSIGNMENT_GROUP]
+        experience = await self._experience() if wanted else Experience.CLASSIC
+        direct = [await self._nge_group(i, experience) for i in wanted]
         needed = bool(device_ids or legacy)
         carrier = (await self._carrier(app_id, install)).id if needed else None
         native = self._native.assignment_groups
         carried: dict[Target, int] = {}  # each target and the group that carries the app to it
         for group in direct:
             await already_so(native.assign_app(group.id, app_id))
-            carried[targets_of(group)[0]] = group.id
+            carried[targets_of(group, experience)[0]] = group.id
         if carrier is not None:
             await already_so(native.assign_app(carrier, app_id))
             for device in device_ids:
@@ -244,7 +257,9 @@ class SimpleMDMAssignments(Backed, AssignmentService):
         for value in groups:
             kind, ident = parse_group_id(value)
             targets.append(Target(TargetKind.GROUP, group_id(kind, ident)))
-        steps = plan_unassign(app_id, list(dict.fromkeys(targets)), await self._all_groups())
+        experience = await self._experience()
+        carriers = await self._all_groups()
+        steps = plan_unassign(app_id, list(dict.fromkeys(targets)), carriers, experience)
         native = self._native.assignment_groups
         for step in steps:
             await already_so(getattr(native, step.action)(step.group, step.member))

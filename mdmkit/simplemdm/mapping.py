@@ -2,13 +2,16 @@
 
 Nothing here sends a request. SimpleMDM has two kinds of group, so neutral group ids say
 which: ``"device_group:<id>"`` for a legacy device group and ``"assignment_group:<id>"`` for
-a New Groups Experience static or dynamic group. Old-style assignment groups (standard,
-munki) and the ones mdmkit creates to carry app assignments (named ``"mdmkit: <app> (<id>)"``)
-carry apps; they are not device groups.
+a New Groups Experience static or dynamic group. Which assignment groups are groups of devices
+depends on the account (:class:`Experience`): on a classic account every assignment group
+(standard or munki, whatever its ``group_type`` says) carries apps to its device groups and
+devices; on the New Groups Experience static and dynamic groups hold devices, while the ones
+mdmkit creates to carry app assignments (named ``"mdmkit: <app> (<id>)"``) still carry apps.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable
 
@@ -36,9 +39,12 @@ __all__ = [
     "ASSIGNMENT_GROUP",
     "CARRIER",
     "DEVICE_GROUP",
+    "GONE_STATUSES",
     "GROUP_KINDS",
+    "MUNKI_INSTALLS",
     "PLATFORM_PREFIXES",
     "STATUSES",
+    "Experience",
     "app_kind",
     "app_platforms",
     "assignment",
@@ -47,6 +53,8 @@ __all__ = [
     "carrier_name",
     "carrier_of",
     "device_status",
+    "experience_of",
+    "experience_refused",
     "group_id",
     "install_of",
     "model_of",
@@ -84,8 +92,10 @@ STATUSES: dict[str, DeviceStatus] = {
 }
 APP_KINDS: dict[str, AppKind] = {
     "app store": AppKind.STORE,
+    "apple store": AppKind.STORE,  # what the real service answered in 2022 (recorded)
     "custom b2b": AppKind.CUSTOM,
     "enterprise": AppKind.ENTERPRISE,  # PACKAGE when the app is for macOS (a pkg)
+    "shared": AppKind.SHARED,  # the shared catalog, listed only with include_shared
 }
 APP_PLATFORMS: dict[str, frozenset[Platform]] = {
     "ios": frozenset({Platform.IOS, Platform.IPADOS}),
@@ -93,6 +103,15 @@ APP_PLATFORMS: dict[str, frozenset[Platform]] = {
     "tvos": frozenset({Platform.TVOS}),
 }
 GROUP_KINDS: dict[str, GroupKind] = {"static": GroupKind.STATIC, "dynamic": GroupKind.DYNAMIC}
+# How a munki group's apps reach devices (its install_type; the reference's default: managed).
+MUNKI_INSTALLS: dict[str, InstallMode] = {
+    "managed": InstallMode.AUTOMATIC,  # Munki managed_installs: installed at its next run
+    "default_installs": InstallMode.AUTOMATIC,  # installed once; the user may remove it later
+    "self_serve": InstallMode.ON_DEMAND,  # offered in Munki's self-service catalog only
+    "managed_updates": InstallMode.ON_DEMAND,  # only updated where already installed
+}
+# What GET /device_groups answers on an account that has no device groups left.
+GONE_STATUSES = frozenset({404, 410, 422})
 UNKNOWN_MODEL = "Unknown"  # model_name of a device awaiting enrollment
 _GROUP_PREFIXES = (DEVICE_GROUP, ASSIGNMENT_GROUP)
 _CARRIER_NAME = re.compile(r"mdmkit: .* \(([0-9]+)\)", re.DOTALL)
@@ -223,14 +242,38 @@ def carrier_app_id(group: native.AssignmentGroup) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def nge_kind(group: native.AssignmentGroup) -> GroupKind | None:
+class Experience(enum.Enum):
+    """Which group model a SimpleMDM account is on."""
+
+    CLASSIC = "classic"  # legacy device groups; assignment groups carry apps to them
+    NEW_GROUPS = "new groups"  # the New Groups Experience: static and dynamic groups
+
+
+def experience_of(device_groups: int) -> Experience:
+    """The account's experience from a ``GET /device_groups`` that answered: device groups
+    listed -> CLASSIC (where device groups exist), none -> NEW_GROUPS."""
+    return Experience.CLASSIC if device_groups else Experience.NEW_GROUPS
+
+
+def experience_refused(status: int) -> Experience | None:
+    """The account's experience from a refused ``GET /device_groups``: the endpoint gone (404,
+    410, 422) -> NEW_GROUPS; any other refusal says nothing (None: raise what came back)."""
+    return Experience.NEW_GROUPS if status in GONE_STATUSES else None
+
+
+def nge_kind(group: native.AssignmentGroup, experience: Experience) -> GroupKind | None:
     """STATIC or DYNAMIC for a New Groups Experience group of devices; None for a group that
-    carries apps (old standard/munki groups, and mdmkit's carriers whatever their type)."""
+    carries apps. mdmkit's carriers carry apps; ``type`` static/dynamic (written only by the
+    New Groups Experience) is a group of devices; otherwise the account decides: on the New
+    Groups Experience ``group_type`` static/dynamic says so (``type`` may then be the
+    deployment kind, standard or munki), while on a classic account every other group carries
+    apps (its ``group_type`` reads "dynamic" and means nothing here)."""
     if carrier_app_id(group) is not None:
         return None
-    for value in (group.type, group.group_type):
-        if value in GROUP_KINDS:
-            return GROUP_KINDS[value]
+    if group.type in GROUP_KINDS:
+        return GROUP_KINDS[group.type]
+    if experience is Experience.NEW_GROUPS:
+        return GROUP_KINDS.get(group.group_type or "")
     return None
 
 
@@ -246,13 +289,15 @@ def to_device_group(group: native.DeviceGroup, *, source: str) -> Group:
     )
 
 
-def to_assignment_group(group: native.AssignmentGroup, *, source: str) -> Group:
+def to_assignment_group(
+    group: native.AssignmentGroup, experience: Experience, *, source: str
+) -> Group:
     """A static or dynamic group; an app-carrying group is refused (it is not a device group)."""
-    kind = nge_kind(group)
+    kind = nge_kind(group, experience)
     if kind is None:
         raise InvalidRequestError(
-            f"assignment group {group.id} ({group.name!r}, type {group.type!r}) carries apps; "
-            "it is not a static or dynamic group of devices",
+            f"assignment group {group.id} ({group.name!r}, type {group.type!r}) carries apps "
+            f"on this {experience.value} account; it is not a static or dynamic group of devices",
             field="group",
         )
     return Group(
@@ -269,7 +314,11 @@ def to_assignment_group(group: native.AssignmentGroup, *, source: str) -> Group:
 
 
 def install_of(group: native.AssignmentGroup) -> InstallMode:
-    """AUTOMATIC when the group auto-deploys (SimpleMDM's default when not said)."""
+    """A munki group installs as its ``install_type`` says (``self_serve`` is on demand even
+    with ``auto_deploy`` on); any other group, or an ``install_type`` not known yet, is
+    AUTOMATIC when it auto-deploys (SimpleMDM's default when not said)."""
+    if group.type == "munki" and (group.install_type or "managed") in MUNKI_INSTALLS:
+        return MUNKI_INSTALLS[group.install_type or "managed"]
     return InstallMode.ON_DEMAND if group.auto_deploy is False else InstallMode.AUTOMATIC
 
 
@@ -278,10 +327,10 @@ def carrier_of(group: native.AssignmentGroup) -> Carrier:
     return Carrier(kind=CARRIER, id=str(group.id), name=group.name)
 
 
-def targets_of(group: native.AssignmentGroup) -> list[Target]:
+def targets_of(group: native.AssignmentGroup, experience: Experience) -> list[Target]:
     """What an assignment group's apps go to: the group itself (static or dynamic), or its
     devices and legacy device groups (an app-carrying group)."""
-    if nge_kind(group) is not None:
+    if nge_kind(group, experience) is not None:
         return [Target(TargetKind.GROUP, group_id(ASSIGNMENT_GROUP, group.id))]
     devices = [Target(TargetKind.DEVICE, str(d)) for d in sorted(group.device_ids)]
     groups = [Target(TargetKind.GROUP, group_id(DEVICE_GROUP, g)) for g in group.device_group_ids]
@@ -304,13 +353,18 @@ def assignment(
 
 
 def assignments_of(
-    group: native.AssignmentGroup, *, source: str, apps: Iterable[int] | None = None
+    group: native.AssignmentGroup,
+    experience: Experience,
+    *,
+    source: str,
+    apps: Iterable[int] | None = None,
 ) -> list[AppAssignment]:
     """Every (app, target) pair an assignment group makes, of ``apps`` only when given."""
     wanted = None if apps is None else set(apps)
+    targets = targets_of(group, experience)
     return [
         assignment(app, target, group, source=source)
         for app in group.app_ids
         if wanted is None or app in wanted
-        for target in targets_of(group)
+        for target in targets
     ]

@@ -77,7 +77,7 @@ class App:
     id: int
     name: str | None = None
     bundle_identifier: str | None = None
-    app_type: str | None = None  # "app store", "enterprise", "custom b2b", ...
+    app_type: str | None = None  # "app store" (also "apple store"), "enterprise", "shared", ...
     itunes_store_id: int | None = None
     version: str | None = None
     installation_channels: tuple[str, ...] = ()
@@ -118,10 +118,14 @@ class ManagedConfig:
 
 @attrs.frozen(kw_only=True)
 class AssignmentGroup:
-    """Pairs apps and profiles with devices and device groups.
+    """Pairs apps, media and profiles with devices and device groups.
 
-    Legacy accounts report ``type`` standard/munki; on the New Groups Experience ``type`` and
-    ``group_type`` read static/dynamic and a device may be in several groups.
+    Classic accounts report ``type`` standard/munki (the deployment kind) with ``group_type``
+    "dynamic", and the group carries its apps to its ``device_group_ids`` and ``device_ids``;
+    ``install_type`` (managed, self_serve, default_installs, managed_updates) says how a munki
+    group installs. On the New Groups Experience ``type`` or ``group_type`` reads
+    static/dynamic and a device may be in several groups. ``media_ids`` are the documents
+    (books, PDFs) the group pushes.
     """
 
     id: int
@@ -136,6 +140,7 @@ class AssignmentGroup:
     device_group_ids: tuple[int, ...] = ()
     device_ids: tuple[int, ...] = ()
     profile_ids: tuple[int, ...] = ()
+    media_ids: tuple[int, ...] = ()
     raw: Mapping[str, Any] = _raw()
 
 

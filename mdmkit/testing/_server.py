@@ -28,6 +28,7 @@ from mdmkit.testing.requestlog import RecordedRequest, RequestLog, UploadedFile
 
 __all__ = [
     "JSON_TYPE",
+    "Body",
     "Call",
     "Clock",
     "FakeServer",
@@ -319,8 +320,9 @@ class FakeServer(Generic[S]):
     """An aiohttp server on 127.0.0.1 that authenticates, injects faults and logs requests.
 
     Subclasses set ``prefix``, implement :meth:`authenticate` and :meth:`routes`, and keep
-    their store in ``state``; the other hooks (:meth:`authorize`, :meth:`error_payload`,
-    :meth:`invalid_argument`, :meth:`unrouted`) and the class attributes have defaults.
+    their store in ``state``; the other hooks (:meth:`authorize`, :meth:`check_body`,
+    :meth:`error_payload`, :meth:`invalid_argument`, :meth:`unrouted`) and the class attributes
+    have defaults.
     Use it as an async context manager.
     """
 
@@ -365,6 +367,9 @@ class FakeServer(Generic[S]):
 
     def authorize(self, route: Route[S], request: web.Request) -> None:
         """Raise :class:`Problem` when authenticated credentials may not use ``route`` (403)."""
+
+    def check_body(self, body: Body) -> None:
+        """Raise :class:`Problem` for a body the vendor refuses before routing (default: none)."""
 
     def invalid_argument(self, name: str, message: str) -> Problem:
         """The Problem an invalid argument ``name`` answers with (default 422)."""
@@ -426,6 +431,7 @@ class FakeServer(Generic[S]):
     def _endpoint(self, route: Route[S]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def endpoint(request: web.Request) -> web.StreamResponse:
             self.authorize(route, request)
+            self.check_body(request[_BODY])
             now = self.clock.time()
             return route.handler(
                 Call(request, request[_BODY], self.state, now, self.invalid_argument)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mdmkit.core.errors import APIError, UnsupportedOperation
+from mdmkit.core.errors import APIError, InvalidRequestError, UnsupportedOperation
 from mdmkit.core.fleet import Fleet
 from mdmkit.core.models import App, AppKind, GroupKind, InstallMode, TargetKind
 from tests.contract.conftest import Backend
@@ -41,6 +41,22 @@ async def test_apps_list_get_upload_store_delete(backend: Backend) -> None:
     await backend.mdm.apps.delete(app)
     with pytest.raises(APIError):
         await backend.mdm.apps.get(app)
+
+
+async def test_apps_list_includes_the_shared_catalog_only_when_asked(backend: Backend) -> None:
+    own = await backend.mdm.apps.list().collect()
+    everything = await backend.mdm.apps.list(include_shared=True).collect()
+    added = [a for a in everything if a not in own]
+    assert [a for a in everything if a in own] == own
+    assert AppKind.SHARED not in {a.kind for a in own}
+    if backend.simplemdm is not None:  # SimpleMDM's shared catalog, read as kind SHARED
+        shared = [a.id for a in backend.simplemdm.state.apps.values() if a.shared]
+        assert [(a.id, a.kind) for a in added] == [(str(i), AppKind.SHARED) for i in shared]
+    else:  # ManageEngine keeps no shared catalog apart: the same apps
+        assert added == []
+    for bad in (1, "true", None):
+        with pytest.raises(InvalidRequestError, match="include_shared must be True or False"):
+            backend.mdm.apps.list(include_shared=bad)
 
 
 async def test_groups_create_add_remove_members(backend: Backend) -> None:

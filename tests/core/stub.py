@@ -123,7 +123,7 @@ class StubDevices(DeviceService):
 
 
 class StubApps(AppService):
-    def list(self) -> Paginator[App]:
+    def list(self, *, include_shared: bool = False) -> Paginator[App]:
         return paged([], 10)
 
     async def get(self, app: AppRef) -> App:

@@ -8,6 +8,7 @@ import pytest
 
 from mdmkit.simplemdm import SimpleMDMClient
 from mdmkit.testing import FakeClock, FakeSimpleMDM
+from tests.support import new_groups
 
 
 @pytest.fixture
@@ -16,8 +17,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def fake(clock: FakeClock) -> AsyncIterator[FakeSimpleMDM]:
-    async with FakeSimpleMDM(devices=250, seed=1, clock=clock) as server:
+async def fake(clock: FakeClock, request: pytest.FixtureRequest) -> AsyncIterator[FakeSimpleMDM]:
+    """A New Groups Experience account, or a classic one for tests marked ``CLASSIC``."""
+    async with FakeSimpleMDM(
+        devices=250, seed=1, clock=clock, new_groups=new_groups(request)
+    ) as server:
         yield server
     assert server.errors == [], "a fake handler crashed"
 

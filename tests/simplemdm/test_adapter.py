@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from mdmkit.core.errors import (
     ConfigurationError,
     InvalidRequestError,
     NotFoundError,
+    PermissionDeniedError,
     UnsupportedOperation,
+    ValidationError,
 )
 from mdmkit.core.models import (
     AppAssignment,
@@ -33,8 +36,11 @@ from mdmkit.core.models import (
     Vendor,
 )
 from mdmkit.simplemdm import SimpleMDM, SimpleMDMClient
+from mdmkit.simplemdm.mapping import Experience
 from mdmkit.testing import FakeClock, FakeSimpleMDM
+from mdmkit.testing.faults import Reply
 from mdmkit.testing.simplemdm.records import AssignmentGroup as FakeGroup
+from tests.support import CLASSIC
 from tests.testing.test_fake_simplemdm_sections import ipa
 
 pytestmark = pytest.mark.anyio
@@ -213,6 +219,7 @@ async def test_list_searches_on_simplemdm(mdm: SimpleMDM, fake: FakeSimpleMDM) -
     assert {r.query["search"] for r in fake.requests.take()} == {record.name}
 
 
+@CLASSIC
 async def test_get_maps_the_device(
     mdm: SimpleMDM, fake: FakeSimpleMDM, device_of: DeviceOf
 ) -> None:
@@ -378,6 +385,21 @@ async def test_apps_list_and_get_map_the_catalog(mdm: SimpleMDM, fake: FakeSimpl
     assert await mdm.apps.get(by_id["28"]) == by_id["28"]
 
 
+async def test_apps_list_asks_for_the_shared_catalog_only_when_told(
+    mdm: SimpleMDM, fake: FakeSimpleMDM
+) -> None:
+    old = fake.add_app("Old Store App", app_type="apple store")
+    chrome = fake.add_app("Chrome", app_type="enterprise", platform_support="macOS", shared=True)
+    own = await mdm.apps.list().collect()
+    assert (own[-1].id, own[-1].kind) == (str(old.id), AppKind.STORE)
+    assert str(chrome.id) not in {a.id for a in own}
+    everything = await mdm.apps.list(include_shared=True).collect()
+    shared = [(a.name, a.kind) for a in everything if a.kind is AppKind.SHARED]
+    assert shared == [("Shared Catalog App", AppKind.SHARED), ("Chrome", AppKind.SHARED)]
+    queries = [r.query_pairs for r in fake.requests.take()]
+    assert queries == [(("limit", "100"),), (("include_shared", "true"), ("limit", "100"))]
+
+
 async def test_upload_bytes_and_a_path(mdm: SimpleMDM, fake: FakeSimpleMDM, tmp_path: Path) -> None:
     data = ipa("Field Notes", "com.example.fieldnotes", "3.1")
     notes = await mdm.apps.upload(data, filename="FieldNotes.ipa")
@@ -437,71 +459,144 @@ async def test_delete_removes_the_app(mdm: SimpleMDM, fake: FakeSimpleMDM) -> No
 # -- groups ------------------------------------------------------------------------------------
 
 
-async def test_groups_list_device_groups_then_static_and_dynamic_groups(
+async def test_groups_list_on_new_groups_lists_static_and_dynamic_groups(
     mdm: SimpleMDM, fake: FakeSimpleMDM
 ) -> None:
     dynamic = fake.add_assignment_group("Macs on 14", type="dynamic")
-    fake.add_assignment_group("Old apps", type="standard")
-    fake.add_assignment_group("Munki", type="munki")
     fake.add_assignment_group("mdmkit: Slack (1)")  # a carrier: static on NGE, still hidden
     groups = await mdm.groups.list().collect()
-    legacy = [
-        (f"device_group:{g.id}", g.name, GroupKind.LEGACY)
-        for g in fake.state.device_groups.values()
-    ]
     static = [
         (f"assignment_group:{i}", fake.state.assignment_groups[i].name, GroupKind.STATIC)
         for i in range(1, 9)
     ]
     assert [(g.id, g.name, g.kind) for g in groups] == [
-        *legacy,
         *static,
         (f"assignment_group:{dynamic.id}", "Macs on 14", GroupKind.DYNAMIC),
     ]
-    assert calls(fake) == [("GET", "/device_groups"), ("GET", "/assignment_groups")]
+    # the account's experience is read once (GET /device_groups?limit=1: none), then kept
+    requests = fake.requests.take()
+    assert [(r.method, r.path.removeprefix(API), r.query.get("limit")) for r in requests] == [
+        ("GET", "/device_groups", "1"),
+        ("GET", "/assignment_groups", "100"),
+    ]
+    assert await mdm.experience() is Experience.NEW_GROUPS
     page = await mdm.groups.list()
-    assert (len(page.items), page.has_more, page.cursor) == (8, True, "assignment_group:")
+    assert (len(page.items), page.has_more, page.cursor) == (0, True, "assignment_group:")
     resumed = [g async for p in mdm.groups.list().pages(page.cursor) for g in p.items]
-    assert resumed == groups[8:]
+    assert resumed == groups
+    assert calls(fake) == [("GET", "/assignment_groups")]  # the first page needed nothing
     with pytest.raises(InvalidRequestError, match="not a cursor of this list"):
         await mdm.groups.list().pages("devices:3").__anext__()
 
 
+@CLASSIC
+async def test_groups_list_on_a_classic_account_lists_device_groups_only(
+    mdm: SimpleMDM, fake: FakeSimpleMDM
+) -> None:
+    groups = await mdm.groups.list().collect()
+    assert [(g.id, g.name, g.kind) for g in groups] == [
+        (f"device_group:{g.id}", g.name, GroupKind.LEGACY)
+        for g in fake.state.device_groups.values()
+    ]
+    # every classic assignment group (standard or munki, group_type "dynamic") carries apps
+    assert {g.group_type for g in fake.state.assignment_groups.values()} == {"dynamic"}
+    assert calls(fake) == [
+        ("GET", "/device_groups"),
+        ("GET", "/device_groups"),
+        ("GET", "/assignment_groups"),
+    ]
+    assert await mdm.experience() is Experience.CLASSIC
+    page = await mdm.groups.list()
+    assert (len(page.items), page.has_more, page.cursor) == (8, True, "assignment_group:")
+
+
+@pytest.mark.parametrize("status", [404, 410, 422])
+async def test_device_groups_gone_means_new_groups(
+    mdm: SimpleMDM, fake: FakeSimpleMDM, status: int
+) -> None:
+    fake.faults.add(Reply(status, "device groups are gone"), route="GET */device_groups")
+    assert await mdm.experience() is Experience.NEW_GROUPS
+    assert [g.kind for g in await mdm.groups.list().collect()] == [GroupKind.STATIC] * 8
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [(Reply(403, "no access"), PermissionDeniedError), (Reply(400, "x"), ValidationError)],
+)
+async def test_other_answers_of_the_experience_probe_are_raised(
+    mdm: SimpleMDM, fake: FakeSimpleMDM, fault: Reply, error: type[Exception]
+) -> None:
+    fake.faults.add(fault, route="GET */device_groups")
+    with pytest.raises(error, match=fault.message):
+        await mdm.groups.list().collect()
+    assert await mdm.experience() is Experience.NEW_GROUPS  # read again: nothing was kept
+
+
+async def test_the_experience_is_read_once_however_many_ask(
+    mdm: SimpleMDM, fake: FakeSimpleMDM
+) -> None:
+    found: list[Experience] = []
+
+    async def ask() -> None:
+        found.append(await mdm.experience())
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(20):
+            tasks.start_soon(ask)
+    assert found == [Experience.NEW_GROUPS] * 20
+    assert calls(fake) == [("GET", "/device_groups")]
+
+
 async def test_groups_get_each_kind(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
-    legacy = await mdm.groups.get("device_group:3")
-    assert (legacy.name, legacy.kind) == ("Kiosks", GroupKind.LEGACY)
     static = await mdm.groups.get("assignment_group:2")
     assert (static.name, static.kind, static.native.id) == ("Engineering", GroupKind.STATIC, 2)
     assert await mdm.groups.get(static) == static
-    old = fake.add_assignment_group("Old apps", type="standard")
-    with pytest.raises(InvalidRequestError, match="carries apps"):
-        await mdm.groups.get(f"assignment_group:{old.id}")
+    carrier = fake.add_assignment_group("mdmkit: Slack (1)")
+    with pytest.raises(InvalidRequestError, match="carries apps on this new groups account"):
+        await mdm.groups.get(f"assignment_group:{carrier.id}")
     fake.requests.clear()
     for bad in ("3", 3, "group:3"):
         with pytest.raises(InvalidRequestError, match="device_group:<id>"):
             await mdm.groups.get(bad)
     assert calls(fake) == []
     with pytest.raises(NotFoundError):
+        await mdm.groups.get("device_group:1")  # an NGE account has no device groups
+
+
+@CLASSIC
+async def test_groups_get_on_a_classic_account(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
+    legacy = await mdm.groups.get("device_group:3")
+    assert (legacy.name, legacy.kind) == ("Kiosks", GroupKind.LEGACY)
+    munki = next(g for g in fake.state.assignment_groups.values() if g.type == "munki")
+    for ident in (1, munki.id):
+        with pytest.raises(InvalidRequestError, match="carries apps on this classic account"):
+            await mdm.groups.get(f"assignment_group:{ident}")
+    with pytest.raises(NotFoundError):
         await mdm.groups.get("device_group:99")
 
 
-async def test_members_of_legacy_static_and_dynamic_groups(
-    mdm: SimpleMDM, fake: FakeSimpleMDM
-) -> None:
-    legacy = await mdm.groups.members("device_group:3").collect()
-    assert [int(d.id) for d in legacy] == [
-        d.id for d in fake.state.devices.values() if d.device_group_id == 3
-    ]
+async def test_members_of_static_and_dynamic_groups(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
     static = await mdm.groups.members(await mdm.groups.get("assignment_group:2")).collect()
     assert {int(d.id) for d in static} == fake.state.assignment_groups[2].device_ids
     assert all(isinstance(d, Device) and d.source == "simplemdm" for d in static)
     dynamic = fake.add_assignment_group("Rules", type="dynamic", device_ids=[4, 9])
     members = await mdm.groups.members(f"assignment_group:{dynamic.id}").collect()
     assert [d.id for d in members] == ["4", "9"]
-    with pytest.raises(NotFoundError):
-        await mdm.groups.members("device_group:99").collect()
     with pytest.raises(InvalidRequestError, match="device_group:<id>"):
         mdm.groups.members("99")
+
+
+@CLASSIC
+async def test_members_of_a_legacy_device_group(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
+    legacy = await mdm.groups.members("device_group:3").collect()
+    assert [int(d.id) for d in legacy] == [
+        d.id for d in fake.state.devices.values() if d.device_group_id == 3
+    ]
+    assert all(d.group_ids == ("device_group:3",) for d in legacy)
+    with pytest.raises(NotFoundError):
+        await mdm.groups.members("device_group:99").collect()
+    with pytest.raises(InvalidRequestError, match="carries apps"):
+        await mdm.groups.members("assignment_group:1").collect()
 
 
 async def test_create_makes_a_static_group(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
@@ -512,23 +607,34 @@ async def test_create_makes_a_static_group(mdm: SimpleMDM, fake: FakeSimpleMDM) 
     assert created in await mdm.groups.list().collect()
 
 
-async def test_create_on_an_account_without_new_groups_is_unsupported(clock: FakeClock) -> None:
-    async with (
-        FakeSimpleMDM(devices=5, seed=1, clock=clock, new_groups=False) as old,
-        SimpleMDM(old.api_key, base_url=old.url, clock=clock.time, sleep=clock.sleep) as mdm,
-    ):
-        before = set(old.state.assignment_groups)
-        created = old.state.assignment_groups.next_id()
-        with pytest.raises(UnsupportedOperation, match="New Groups Experience") as caught:
-            await mdm.groups.create("Field team")
-        assert caught.value.capability == "groups.create"
-        assert set(old.state.assignment_groups) == before
-        assert calls(old) == [
-            ("POST", "/assignment_groups"),
-            ("DELETE", f"/assignment_groups/{created}"),
-        ]
-        assert [g.kind for g in await mdm.groups.list().collect()] == [GroupKind.LEGACY] * 8
-    assert old.errors == []
+@CLASSIC
+async def test_create_on_a_classic_account_is_unsupported_and_sends_nothing(
+    mdm: SimpleMDM, fake: FakeSimpleMDM
+) -> None:
+    before = set(fake.state.assignment_groups)
+    with pytest.raises(UnsupportedOperation, match="classic experience") as caught:
+        await mdm.groups.create("Field team")
+    assert caught.value.capability == "groups.create"
+    assert set(fake.state.assignment_groups) == before
+    assert calls(fake) == [("GET", "/device_groups")]  # the experience only: no POST
+
+
+@CLASSIC
+async def test_create_deletes_a_group_that_is_not_static_after_all(
+    mdm: SimpleMDM, fake: FakeSimpleMDM
+) -> None:
+    # the probe says New Groups (no device groups), yet the account makes classic groups
+    fake.faults.add(Reply(404, "gone"), route="GET */device_groups")
+    before = set(fake.state.assignment_groups)
+    created = fake.state.assignment_groups.next_id()
+    with pytest.raises(UnsupportedOperation, match="not a static group, so it was deleted"):
+        await mdm.groups.create("Field team")
+    assert set(fake.state.assignment_groups) == before
+    assert calls(fake) == [
+        ("GET", "/device_groups"),
+        ("POST", "/assignment_groups"),
+        ("DELETE", f"/assignment_groups/{created}"),
+    ]
 
 
 async def test_add_and_remove_a_device_in_a_static_group(
@@ -552,6 +658,7 @@ async def test_add_and_remove_a_device_in_a_static_group(
     assert members == set()
 
 
+@CLASSIC
 async def test_add_device_to_a_legacy_group_moves_it_and_remove_is_unsupported(
     mdm: SimpleMDM, fake: FakeSimpleMDM
 ) -> None:
@@ -573,7 +680,7 @@ async def test_dynamic_groups_take_their_members_from_rules(
     with pytest.raises(UnsupportedOperation, match="rules") as caught:
         await mdm.groups.add_device(ident, 1)
     assert caught.value.capability == "groups.add_device"
-    assert calls(fake) == [("GET", f"/assignment_groups/{dynamic.id}")]
+    assert calls(fake) == [("GET", "/device_groups"), ("GET", f"/assignment_groups/{dynamic.id}")]
     model = await mdm.groups.get(ident)
     fake.requests.clear()
     with pytest.raises(UnsupportedOperation, match="rules") as caught:
@@ -651,6 +758,7 @@ async def test_assign_to_groups_only_needs_no_carrier(mdm: SimpleMDM, fake: Fake
     assert made == [expect(app.id, group(ident), InstallMode.ON_DEMAND, carried(dynamic))]
     assert (dynamic.app_ids, dynamic.push_apps_count, carriers(fake, app.id)) == ([app.id], 0, [])
     assert calls(fake) == [
+        ("GET", "/device_groups"),  # the account's experience, read once
         ("GET", f"/assignment_groups/{dynamic.id}"),
         ("POST", f"/assignment_groups/{dynamic.id}/apps/{app.id}"),
         ("GET", f"/assignment_groups/{dynamic.id}"),
@@ -660,10 +768,7 @@ async def test_assign_to_groups_only_needs_no_carrier(mdm: SimpleMDM, fake: Fake
 async def test_assigning_twice_changes_nothing_more(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
     app = fake.add_app("Field Notes")
     d1, d2 = enrolled(fake, "ios", 2)
-    targets: dict[str, Any] = {
-        "devices": [d1, d2],
-        "groups": ["assignment_group:1", "device_group:2"],
-    }
+    targets: dict[str, Any] = {"devices": [d1, d2], "groups": ["assignment_group:1"]}
     first = await mdm.assignments.assign(app.id, **targets)
     before = snapshot(fake)
     fake.requests.clear()
@@ -681,7 +786,6 @@ async def test_assigning_twice_changes_nothing_more(mdm: SimpleMDM, fake: FakeSi
         ("POST", f"/assignment_groups/{carrier.id}/apps/{app.id}", 409),
         ("POST", f"/assignment_groups/{carrier.id}/devices/{d1}", 409),
         ("POST", f"/assignment_groups/{carrier.id}/devices/{d2}", 409),
-        ("POST", f"/assignment_groups/{carrier.id}/device_groups/2", 409),
     ]
     after = snapshot(fake)
     for ident in (1, carrier.id):  # the same groups, pushed once more
@@ -689,29 +793,44 @@ async def test_assigning_twice_changes_nothing_more(mdm: SimpleMDM, fake: FakeSi
         assert after[ident][3] == before[ident][3] + 1
 
 
+@CLASSIC
 async def test_assign_to_a_legacy_device_group_goes_through_the_carrier(
     mdm: SimpleMDM, fake: FakeSimpleMDM
 ) -> None:
     app = fake.add_app("Field Notes")
     (result,) = await mdm.assignments.assign(app.id, groups=["device_group:3"])
     (carrier,) = carriers(fake, app.id)
-    assert (carrier.device_group_ids, carrier.device_ids) == ([3], set())
+    assert (carrier.type, carrier.device_group_ids, carrier.device_ids) == ("standard", [3], set())
     assert result == expect(
         app.id, group("device_group:3"), InstallMode.AUTOMATIC, carried(carrier)
     )
+    fake.requests.clear()
+    assert await mdm.assignments.assign(app.id, groups=["device_group:3"]) == [result]
+    writes = [(r.path.removeprefix(API), r.status) for r in fake.requests.filter("POST", "*")]
+    assert writes == [
+        (f"/assignment_groups/{carrier.id}/apps/{app.id}", 409),
+        (f"/assignment_groups/{carrier.id}/device_groups/3", 409),
+        (f"/assignment_groups/{carrier.id}/push_apps", 202),
+    ]
+    with pytest.raises(InvalidRequestError, match="carries apps; it is not a static"):
+        await mdm.assignments.assign(app.id, groups=["assignment_group:1"])
 
 
 async def test_assign_checks_the_groups_before_changing_anything(
     mdm: SimpleMDM, fake: FakeSimpleMDM
 ) -> None:
     app = fake.add_app("Field Notes")
-    old = fake.add_assignment_group("Old apps", type="standard")
+    old = fake.add_assignment_group("mdmkit: Slack (1)")  # a carrier
     before = snapshot(fake)
     with pytest.raises(InvalidRequestError, match="carries apps"):
         await mdm.assignments.assign(
             app.id, devices=[1], groups=["assignment_group:1", f"assignment_group:{old.id}"]
         )
-    assert calls(fake) == [("GET", "/assignment_groups/1"), ("GET", f"/assignment_groups/{old.id}")]
+    assert calls(fake) == [
+        ("GET", "/device_groups"),
+        ("GET", "/assignment_groups/1"),
+        ("GET", f"/assignment_groups/{old.id}"),
+    ]
     with pytest.raises(NotFoundError):
         await mdm.assignments.assign(999, devices=[1], groups=["assignment_group:1"])
     assert calls(fake) == [  # the group, the carriers, then the missing app
@@ -730,9 +849,7 @@ async def test_assign_checks_the_groups_before_changing_anything(
 async def test_list_shows_every_assignment(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
     app = fake.add_app("Field Notes")
     d1, d2 = enrolled(fake, "ios", 2)
-    made = await mdm.assignments.assign(
-        app.id, devices=[d1, d2], groups=["assignment_group:4", "device_group:5"]
-    )
+    made = await mdm.assignments.assign(app.id, devices=[d1, d2], groups=["assignment_group:4"])
     listed = await mdm.assignments.list(app=str(app.id)).collect()
     assert sorted(listed, key=repr) == sorted(made, key=repr)
     everything = await mdm.assignments.list().collect()
@@ -753,6 +870,28 @@ async def test_list_shows_every_assignment(mdm: SimpleMDM, fake: FakeSimpleMDM) 
     ]
 
 
+@CLASSIC
+async def test_list_on_a_classic_account_targets_device_groups_and_devices(
+    mdm: SimpleMDM, fake: FakeSimpleMDM
+) -> None:
+    everything = await mdm.assignments.list().collect()
+    expected = [
+        (str(a), t)
+        for g in fake.state.assignment_groups.values()
+        for a in g.app_ids
+        for t in [device(d) for d in sorted(g.device_ids)]
+        + [group(f"device_group:{i}") for i in g.device_group_ids]
+    ]
+    assert [(a.app_id, a.target) for a in everything] == expected
+    assert any(a.target.kind is TargetKind.DEVICE for a in everything)
+    assert not any(a.target.id.startswith("assignment_group:") for a in everything)
+    munki = next(g for g in fake.state.assignment_groups.values() if g.type == "munki")
+    installs = {a.install for a in everything if a.carrier == carried(munki)}
+    assert installs == {
+        InstallMode.ON_DEMAND if munki.install_type == "self_serve" else InstallMode.AUTOMATIC
+    }
+
+
 async def test_unassign_one_of_two_devices_takes_just_that_device_off_the_carrier(
     mdm: SimpleMDM, fake: FakeSimpleMDM
 ) -> None:
@@ -771,6 +910,7 @@ async def test_unassign_one_of_two_devices_takes_just_that_device_off_the_carrie
     assert await mdm.assignments.list(app=app).collect() == []
 
 
+@CLASSIC
 async def test_unassign_a_legacy_device_group(mdm: SimpleMDM, fake: FakeSimpleMDM) -> None:
     app = fake.add_app("Field Notes")
     await mdm.assignments.assign(app.id, groups=["device_group:3", "device_group:4"])
@@ -816,9 +956,10 @@ async def test_unassign_refuses_collateral_damage_on_a_shared_carrier(
     assert f"also carries apps {other.id} and targets device {d2}" in message
     assert "remove more than asked" in message
     assert snapshot(fake) == before
-    assert calls(fake) == [("GET", "/assignment_groups")]
+    assert calls(fake) == [("GET", "/device_groups"), ("GET", "/assignment_groups")]
 
 
+@CLASSIC
 async def test_unassign_every_target_of_a_shared_group_takes_the_app_out_of_it(
     mdm: SimpleMDM, fake: FakeSimpleMDM
 ) -> None:

@@ -42,6 +42,7 @@ from mdmkit.simplemdm.models import (
 )
 from mdmkit.testing import FakeClock, FakeSimpleMDM, RateLimited, RecordedRequest, UploadedFile
 from tests.simplemdm.endpoints import covers
+from tests.support import CLASSIC
 from tests.testing.test_fake_simplemdm_sections import ipa
 
 pytestmark = pytest.mark.anyio
@@ -676,6 +677,7 @@ LINKS = [
 ]
 
 
+@CLASSIC
 @covers(
     "assignment_groups.assign_app",
     "assignment_groups.unassign_app",
@@ -813,6 +815,7 @@ async def test_profiles_list_and_search(sm: SimpleMDMClient, fake: FakeSimpleMDM
     assert [p.id for p in by_type] == [2, 5]
 
 
+@CLASSIC
 @covers("profiles.get")
 async def test_profiles_get(sm: SimpleMDMClient, fake: FakeSimpleMDM) -> None:
     profile = await sm.profiles.get(2)
@@ -1010,6 +1013,7 @@ async def test_dep_devices_list_and_get(sm: SimpleMDMClient, fake: FakeSimpleMDM
 # -- enrollments ----------------------------------------------------------------------------------
 
 
+@CLASSIC
 @covers("enrollments.list", "enrollments.get")
 async def test_enrollments_list_and_get(sm: SimpleMDMClient, fake: FakeSimpleMDM) -> None:
     enrollments = await sm.enrollments.list().collect()
@@ -1305,6 +1309,7 @@ async def test_script_job_runs_on_macs_and_can_be_cancelled(
     await missing(fake, sm.script_jobs.cancel(2))
 
 
+@CLASSIC
 @covers("script_jobs.create")
 async def test_script_job_targets_groups_and_assignment_groups(
     sm: SimpleMDMClient, fake: FakeSimpleMDM
@@ -1318,7 +1323,8 @@ async def test_script_job_targets_groups_and_assignment_groups(
         {"script_id": "1", "group_ids": "2", "assignment_group_ids": "3,4"},
     )
     in_group = {d.id for d in state.devices.values() if d.device_group_id == 2}
-    assigned = state.assignment_groups[3].device_ids | state.assignment_groups[4].device_ids
+    groups = state.assignment_groups
+    assigned = state.devices_of_group(groups[3]) | state.devices_of_group(groups[4])
     expected = {i for i in in_group | assigned if state.devices[i].is_macos}
     assert expected
     assert {d.id for d in job.devices} == expected

@@ -21,7 +21,7 @@ from mdmkit.testing.requestlog import RecordedRequest
 from mdmkit.testing.simplemdm.records import Device as FakeDevice
 from mdmkit.testing.simplemdm.records import InstalledApp as FakeInstalledApp
 from tests.simplemdm.endpoints import covers
-from tests.support import done, same_moment
+from tests.support import CLASSIC, done, same_moment
 
 pytestmark = pytest.mark.anyio
 
@@ -167,6 +167,7 @@ async def test_list_devices_by_search_and_one_page_backwards(
     assert page.items[0].custom_attribute_values == {"wifi_password": "hunter2"}
 
 
+@CLASSIC
 @covers("devices.get")
 async def test_get_device_reads_its_attributes_and_relationships(
     fake: FakeSimpleMDM, sm: SimpleMDMClient, device_of: DeviceOf
@@ -259,6 +260,7 @@ async def test_create_device_in_static_groups_awaits_enrollment(
     assert [e.url for e in enrollments] == [created.enrollment_url]
 
 
+@CLASSIC
 @covers("devices.create")
 async def test_create_device_in_a_legacy_device_group(
     fake: FakeSimpleMDM, sm: SimpleMDMClient
@@ -317,6 +319,7 @@ async def test_delete_device_removes_it_from_the_account(
         await sm.devices.get(phone)
 
 
+@CLASSIC
 @covers("devices.profiles")
 async def test_device_profiles_lists_direct_assignments_page_by_page(
     fake: FakeSimpleMDM, sm: SimpleMDMClient, device_of: DeviceOf
@@ -416,12 +419,19 @@ async def test_device_sub_lists_page_backwards(
 
 
 @covers("devices.users")
-async def test_an_iphone_has_no_user_accounts(
+async def test_users_of_an_iphone_are_refused_as_the_service_does(
     fake: FakeSimpleMDM, sm: SimpleMDMClient, device_of: DeviceOf
 ) -> None:
     phone = device_of("ios")
-    assert await sm.devices.users(phone).collect() == []
-    pages_received(fake, f"/devices/{phone}/users", [[("limit", "100")]])
+    with pytest.raises(ValidationError, match="macOS devices only") as caught:
+        await sm.devices.users(phone).collect()
+    assert caught.value.status == 422
+    (request,) = fake.requests.take()
+    assert (request.method, request.path, request.status) == (
+        "GET",
+        f"{API}/devices/{phone}/users",
+        422,
+    )
 
 
 # -- devices: commands -------------------------------------------------------------------------
@@ -693,6 +703,7 @@ async def test_lost_mode_from_enable_to_location_to_disable(
 # -- device groups -----------------------------------------------------------------------------
 
 
+@CLASSIC
 @covers("device_groups.list")
 async def test_list_device_groups_and_one_page_backwards(
     fake: FakeSimpleMDM, sm: SimpleMDMClient
@@ -716,6 +727,7 @@ async def test_list_device_groups_and_one_page_backwards(
     assert (page.has_more, page.cursor) == (True, "3")
 
 
+@CLASSIC
 @covers("device_groups.get")
 async def test_get_device_group(fake: FakeSimpleMDM, sm: SimpleMDMClient) -> None:
     group = await sm.device_groups.get(3)
@@ -724,6 +736,7 @@ async def test_get_device_group(fake: FakeSimpleMDM, sm: SimpleMDMClient) -> Non
     assert (group.id, group.name) == (3, fake.state.device_groups[3].name)
 
 
+@CLASSIC
 @covers("device_groups.assign_device")
 async def test_assign_device_moves_it_into_the_legacy_group(
     fake: FakeSimpleMDM, sm: SimpleMDMClient, device_of: DeviceOf
@@ -744,6 +757,7 @@ async def test_assign_device_moves_it_into_the_legacy_group(
     assert (await sm.devices.get(record.id)).device_group_id == target
 
 
+@CLASSIC
 @covers("device_groups.clone")
 async def test_clone_device_group_copies_its_settings_but_no_devices(
     fake: FakeSimpleMDM, sm: SimpleMDMClient
@@ -903,6 +917,7 @@ async def test_update_custom_attribute_default_value(
     assert (await sm.custom_attributes.get("full_name")).default_value == "unknown"
 
 
+@CLASSIC
 @covers("custom_attributes.delete")
 async def test_delete_custom_attribute_removes_its_values(
     fake: FakeSimpleMDM, sm: SimpleMDMClient, device_of: DeviceOf
@@ -919,6 +934,7 @@ async def test_delete_custom_attribute_removes_its_values(
     assert fake.state.device_groups[1].custom_attribute_values == {}
 
 
+@CLASSIC
 @covers("custom_attributes.get_device_values")
 async def test_device_values_say_where_each_value_comes_from(
     fake: FakeSimpleMDM, sm: SimpleMDMClient, device_of: DeviceOf
@@ -1016,6 +1032,7 @@ async def test_set_one_attribute_on_several_devices_as_json(
     assert device(fake, mac).custom_attribute_values == {"asset_tag": "M-1"}
 
 
+@CLASSIC
 @covers("custom_attributes.get_group_values")
 async def test_group_values_fall_back_to_the_account_default(
     fake: FakeSimpleMDM, sm: SimpleMDMClient
@@ -1033,6 +1050,7 @@ async def test_group_values_fall_back_to_the_account_default(
     ]
 
 
+@CLASSIC
 @covers("custom_attributes.set_group_value")
 async def test_set_a_group_value_reaches_its_devices(
     fake: FakeSimpleMDM, sm: SimpleMDMClient
@@ -1218,6 +1236,48 @@ INVALID: dict[str, tuple[Call, str]] = {
         "static_group_ids",
     ),
     "device id with a slash": (lambda sm: sm.devices.get("1/wipe"), "device_id"),
+    # ids inside request bodies are checked like path ids
+    "group_id with a slash": (
+        lambda sm: sm.devices.create(name="x", group_id="1/wipe"),
+        "group_id",
+    ),
+    "a static group id with ..": (
+        lambda sm: sm.devices.create(name="x", static_group_ids=[1, "../1"]),
+        "static_group_ids",
+    ),
+    "a bulk device id with CR LF": (
+        lambda sm: sm.custom_attributes.set_value_for_devices("asset_tag", {"1\r\n": "x"}),
+        "device_id",
+    ),
+    "script_id with a query": (
+        lambda sm: sm.script_jobs.create(script_id="1?x=1", device_ids=[1]),
+        "script_id",
+    ),
+    "device_ids with a hash": (
+        lambda sm: sm.script_jobs.create(script_id=1, device_ids=[1, "2#"]),
+        "device_ids",
+    ),
+    "group_ids with a percent": (
+        lambda sm: sm.script_jobs.create(script_id=1, group_ids=["1%2F"]),
+        "group_ids",
+    ),
+    "assignment_group_ids negative": (
+        lambda sm: sm.script_jobs.create(script_id=1, assignment_group_ids=[-1]),
+        "assignment_group_ids",
+    ),
+    # query flags are booleans, not truthy values
+    "include_awaiting_enrollment as text": (
+        lambda sm: sm.devices.list(include_awaiting_enrollment=cast(Any, "no")).collect(),
+        "include_awaiting_enrollment",
+    ),
+    "include_secret_custom_attributes as 1": (
+        lambda sm: sm.devices.get(1, include_secret_custom_attributes=cast(Any, 1)),
+        "include_secret_custom_attributes",
+    ),
+    "include_shared as text": (
+        lambda sm: sm.apps.list(include_shared=cast(Any, "true")).collect(),
+        "include_shared",
+    ),
     "page size over 100": (lambda sm: sm.devices.list(limit=101).collect(), "limit"),
     "blank time zone": (lambda sm: sm.devices.set_time_zone(1, time_zone=" "), "time_zone"),
     "attribute name with a space": (
@@ -1248,6 +1308,8 @@ INVALID: dict[str, tuple[Call, str]] = {
     "custom_attributes.create",
     "custom_attributes.set_device_values",
     "custom_attributes.set_value_for_devices",
+    "script_jobs.create",
+    "apps.list",
 )
 @pytest.mark.parametrize(("call", "field"), list(INVALID.values()), ids=list(INVALID))
 async def test_bad_arguments_are_refused_before_anything_is_sent(

@@ -25,14 +25,17 @@ from mdmkit.core.models import (
 from mdmkit.http.convert import make_converter
 from mdmkit.http.response import Response
 from mdmkit.simplemdm import models as native
-from mdmkit.simplemdm.envelope import read_list
+from mdmkit.simplemdm.envelope import read_list, read_one
 from mdmkit.simplemdm.mapping import (
+    Experience,
     app_kind,
     app_platforms,
     assignments_of,
     carrier_app_id,
     carrier_name,
     device_status,
+    experience_of,
+    experience_refused,
     install_of,
     model_of,
     native_id,
@@ -118,7 +121,12 @@ def test_model_name(model_name: str | None, model: str | None) -> None:
         ("enterprise", "iOS", AppKind.ENTERPRISE),
         ("enterprise", None, AppKind.ENTERPRISE),
         ("enterprise", "macOS", AppKind.PACKAGE),
+        ("apple store", "iOS", AppKind.STORE),  # what the service answered in 2022
+        ("apple store", None, AppKind.STORE),
+        ("shared", "macOS", AppKind.SHARED),  # the shared catalog (include_shared=true)
+        ("shared", None, AppKind.SHARED),
         ("munki", "macOS", AppKind.UNKNOWN),
+        ("App Store", "iOS", AppKind.UNKNOWN),  # values are matched exactly
         (None, "iOS", AppKind.UNKNOWN),
     ],
 )
@@ -291,29 +299,53 @@ def group(ident: int, name: str, type: str | None, **fields: Any) -> native.Assi
     return native.AssignmentGroup(id=ident, name=name, type=type, **fields)
 
 
+CLASSIC, NGE = Experience.CLASSIC, Experience.NEW_GROUPS
+
+
 @pytest.mark.parametrize(
-    ("native_group", "kind"),
+    ("native_group", "experience", "kind"),
     [
-        (group(1, "Sales", "static"), GroupKind.STATIC),
-        (group(2, "Macs on 14", "dynamic"), GroupKind.DYNAMIC),
-        (group(3, "NGE", None, group_type="static"), GroupKind.STATIC),
-        (group(4, "Apps", "standard"), None),
-        (group(5, "Munki", "munki"), None),
-        (group(6, "mdmkit: Slack (5)", "static"), None),  # mdmkit's carrier on an NGE account
-        (group(7, "mdmkit: Slack", "static"), GroupKind.STATIC),  # no app id: not a carrier
+        (group(1, "Sales", "static"), NGE, GroupKind.STATIC),
+        (group(2, "Macs on 14", "dynamic"), NGE, GroupKind.DYNAMIC),
+        (group(3, "NGE", None, group_type="static"), NGE, GroupKind.STATIC),
+        (group(4, "NGE munki", "munki", group_type="dynamic"), NGE, GroupKind.DYNAMIC),
+        (group(5, "Apps", "standard"), NGE, None),
+        (group(6, "mdmkit: Slack (5)", "static"), NGE, None),  # mdmkit's carrier
+        (group(7, "mdmkit: Slack", "static"), NGE, GroupKind.STATIC),  # no app id: not a carrier
+        # a classic account: every group carries apps, whatever group_type says
+        (group(8, "Munki", "munki", group_type="dynamic"), CLASSIC, None),
+        (group(9, "Apps", "standard", group_type="dynamic"), CLASSIC, None),
+        (group(10, "Reference example", None), CLASSIC, None),  # the reference shows no type
+        (group(11, "No type", None, group_type="dynamic"), CLASSIC, None),
+        (group(12, "Sales", "static"), CLASSIC, GroupKind.STATIC),  # only NGE writes static
+        (group(13, "Reference example", None), NGE, None),
     ],
 )
 def test_assignment_group_kinds(
-    native_group: native.AssignmentGroup, kind: GroupKind | None
+    native_group: native.AssignmentGroup, experience: Experience, kind: GroupKind | None
 ) -> None:
-    assert nge_kind(native_group) is kind
+    assert nge_kind(native_group, experience) is kind
     if kind is None:
-        with pytest.raises(InvalidRequestError, match="carries apps"):
-            to_assignment_group(native_group, source="simplemdm")
+        with pytest.raises(InvalidRequestError, match=f"carries apps on this {experience.value}"):
+            to_assignment_group(native_group, experience, source="simplemdm")
     else:
-        mapped = to_assignment_group(native_group, source="simplemdm")
+        mapped = to_assignment_group(native_group, experience, source="simplemdm")
         assert (mapped.id, mapped.kind) == (f"assignment_group:{native_group.id}", kind)
         assert (mapped.name, mapped.native) == (native_group.name, native_group)
+
+
+@pytest.mark.parametrize(("listed", "experience"), [(1, CLASSIC), (10, CLASSIC), (0, NGE)])
+def test_an_account_with_device_groups_is_classic(listed: int, experience: Experience) -> None:
+    assert experience_of(listed) is experience
+
+
+@pytest.mark.parametrize(
+    ("status", "experience"),
+    [(404, NGE), (410, NGE), (422, NGE), (400, None), (401, None), (403, None), (429, None),
+     (500, None), (503, None)],
+)  # fmt: skip
+def test_device_groups_gone_means_new_groups(status: int, experience: Experience | None) -> None:
+    assert experience_refused(status) is experience
 
 
 @pytest.mark.parametrize(
@@ -335,17 +367,40 @@ def test_other_groups_are_not_carriers(name: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("auto_deploy", "install"),
-    [(True, InstallMode.AUTOMATIC), (False, InstallMode.ON_DEMAND), (None, InstallMode.AUTOMATIC)],
+    ("type", "install_type", "auto_deploy", "install"),
+    [
+        # standard groups (and NGE groups): auto_deploy decides, install_type has no effect
+        ("standard", None, True, InstallMode.AUTOMATIC),
+        ("standard", None, False, InstallMode.ON_DEMAND),
+        ("standard", None, None, InstallMode.AUTOMATIC),  # SimpleMDM's default
+        ("standard", "self_serve", True, InstallMode.AUTOMATIC),  # no effect on standard
+        ("static", "managed", False, InstallMode.ON_DEMAND),
+        (None, None, False, InstallMode.ON_DEMAND),
+        # munki groups: install_type decides
+        ("munki", "managed", True, InstallMode.AUTOMATIC),
+        ("munki", "managed", False, InstallMode.AUTOMATIC),  # Munki installs at its next run
+        ("munki", None, True, InstallMode.AUTOMATIC),  # the reference's default: managed
+        ("munki", "self_serve", True, InstallMode.ON_DEMAND),  # real: self_serve + auto_deploy
+        ("munki", "self_serve", False, InstallMode.ON_DEMAND),
+        ("munki", "default_installs", False, InstallMode.AUTOMATIC),
+        ("munki", "managed_updates", True, InstallMode.ON_DEMAND),  # updates, never installs
+        ("munki", "something_new", False, InstallMode.ON_DEMAND),  # unknown: auto_deploy
+        ("munki", "something_new", True, InstallMode.AUTOMATIC),
+    ],
 )
-def test_install_mode_follows_auto_deploy(auto_deploy: bool | None, install: InstallMode) -> None:
-    assert install_of(native.AssignmentGroup(id=1, auto_deploy=auto_deploy)) is install
+def test_install_mode(
+    type: str | None, install_type: str | None, auto_deploy: bool | None, install: InstallMode
+) -> None:
+    found = native.AssignmentGroup(
+        id=1, type=type, install_type=install_type, auto_deploy=auto_deploy
+    )
+    assert install_of(found) is install
 
 
 def test_a_static_group_is_its_own_target() -> None:
     nge = group(8, "Sales", "static", app_ids=(5, 6), device_ids=(3, 1), auto_deploy=False)
-    assert targets_of(nge) == [Target(TargetKind.GROUP, "assignment_group:8")]
-    assert assignments_of(nge, source="sm") == [
+    assert targets_of(nge, NGE) == [Target(TargetKind.GROUP, "assignment_group:8")]
+    assert assignments_of(nge, NGE, source="sm") == [
         AppAssignment(
             app_id=app,
             target=Target(TargetKind.GROUP, "assignment_group:8"),
@@ -365,11 +420,81 @@ def test_a_carrying_group_gives_one_assignment_per_app_and_target() -> None:
         Target(TargetKind.DEVICE, "3"),
         Target(TargetKind.GROUP, "device_group:2"),
     ]
-    assert targets_of(old) == targets
-    found = assignments_of(old, source="sm")
+    assert targets_of(old, CLASSIC) == targets_of(old, NGE) == targets
+    found = assignments_of(old, CLASSIC, source="sm")
     assert [(a.app_id, a.target) for a in found] == [(a, t) for a in ("5", "6") for t in targets]
     assert {a.carrier for a in found} == {Carrier(kind="assignment_group", id="9", name="Apps")}
     assert all(a.install is InstallMode.AUTOMATIC and a.native is old for a in found)
-    only = assignments_of(old, source="sm", apps=[6])
+    only = assignments_of(old, CLASSIC, source="sm", apps=[6])
     assert [(a.app_id, a.target) for a in only] == [("6", t) for t in targets]
-    assert assignments_of(old, source="sm", apps=[99]) == []
+    assert assignments_of(old, CLASSIC, source="sm", apps=[99]) == []
+
+
+def classic_resource(ident: int, type: str, install_type: str | None) -> dict[str, Any]:
+    """An assignment group as a classic account really answers it (real-world.md, 2026)."""
+    attributes: dict[str, Any] = {
+        "name": "Design tools",
+        "auto_deploy": True,
+        "priority": 6,
+        "app_track_location": False,
+        "type": type,
+        "group_type": "dynamic",
+    }
+    if install_type is not None:
+        attributes["install_type"] = install_type
+    return {
+        "type": "assignment_group",
+        "id": ident,
+        "attributes": attributes,
+        "relationships": {
+            "apps": {"data": [{"type": "app", "id": 328669}]},
+            "device_groups": {"data": [{"type": "device_group", "id": g} for g in (71, 72)]},
+            "devices": {"data": [{"type": "device", "id": d} for d in (9003, 9001)]},
+            "media": {"data": [{"type": "media", "id": 41}]},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("type", "install_type", "install"),
+    [
+        ("munki", "managed", InstallMode.AUTOMATIC),
+        ("munki", "self_serve", InstallMode.ON_DEMAND),
+        ("standard", None, InstallMode.AUTOMATIC),
+    ],
+)
+def test_a_real_classic_group_carries_its_apps_to_its_device_groups_and_devices(
+    type: str, install_type: str | None, install: InstallMode
+) -> None:
+    body = {"data": classic_resource(436635, type, install_type)}
+    response = Response(
+        status=200, headers={}, body=json.dumps(body).encode(), method="GET", url="/"
+    )
+    read = read_one(response, native.AssignmentGroup, make_converter())
+    assert (read.type, read.group_type, read.media_ids) == (type, "dynamic", (41,))
+    assert (read.device_group_ids, read.device_ids) == ((71, 72), (9003, 9001))
+    assert nge_kind(read, CLASSIC) is None
+    found = assignments_of(read, CLASSIC, source="sm")
+    assert [(a.app_id, a.target) for a in found] == [
+        ("328669", Target(TargetKind.DEVICE, "9001")),
+        ("328669", Target(TargetKind.DEVICE, "9003")),
+        ("328669", Target(TargetKind.GROUP, "device_group:71")),
+        ("328669", Target(TargetKind.GROUP, "device_group:72")),
+    ]
+    assert {a.install for a in found} == {install}
+    assert {a.carrier for a in found} == {
+        Carrier(kind="assignment_group", id="436635", name="Design tools")
+    }
+
+
+def test_recorded_apple_store_app_maps_to_the_store_kind() -> None:
+    record = json.loads((FIXTURES / "apps_creativice.json").read_text())
+    response = Response(
+        status=200, headers={}, body=json.dumps(record["body"]).encode(), method="GET", url="/"
+    )
+    (app,), has_more, _ = read_list(response, native.App, make_converter())
+    assert (app.app_type, has_more) == ("apple store", False)
+    mapped = to_app(app, source="simplemdm")
+    assert (mapped.id, mapped.name, mapped.kind) == ("490899", "SimpleMDM", AppKind.STORE)
+    assert mapped.bundle_id == "com.unwiredrev.DeviceLink.public"
+    assert app.itunes_store_id == 847612226

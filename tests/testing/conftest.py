@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from mdmkit.testing import FakeClock, FakeManageEngine, FakeSimpleMDM
+from tests.support import new_groups
 from tests.testing.fakeapi import API_KEY, Api, mint, oauth
 
 
@@ -17,8 +18,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def fake(clock: FakeClock) -> AsyncIterator[FakeSimpleMDM]:
-    async with FakeSimpleMDM(devices=250, seed=1, api_key=API_KEY, clock=clock) as server:
+async def fake(clock: FakeClock, request: pytest.FixtureRequest) -> AsyncIterator[FakeSimpleMDM]:
+    """A New Groups Experience account, or a classic one for tests marked ``CLASSIC``."""
+    async with FakeSimpleMDM(
+        devices=250, seed=1, api_key=API_KEY, clock=clock, new_groups=new_groups(request)
+    ) as server:
         yield server
     assert server.errors == [], "a fake handler crashed"
 

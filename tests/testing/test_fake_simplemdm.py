@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from mdmkit.testing import FakeSimpleMDM
+from tests.support import CLASSIC
 from tests.testing.fakeapi import Api
 
 pytestmark = pytest.mark.anyio
@@ -104,6 +105,7 @@ async def test_missing_objects_are_404_with_the_error_shape(api: Api) -> None:
         assert reply.json == {"errors": [{"title": "object not found"}]}
 
 
+@CLASSIC
 async def test_device_json_has_the_recorded_shape(
     api: Api, device_of: Callable[[str], int]
 ) -> None:

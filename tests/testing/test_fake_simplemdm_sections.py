@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from mdmkit.testing import FakeClock, FakeSimpleMDM
+from tests.support import CLASSIC
 from tests.testing.fakeapi import Api
 
 pytestmark = pytest.mark.anyio
@@ -142,13 +143,14 @@ async def test_assignment_group_story(api: Api, fake: FakeSimpleMDM) -> None:
     assert group["attributes"]["type"] == "static"
     assert group["attributes"]["auto_deploy"] is False
     gid = group["id"]
-    for path in ("apps/1", "devices/5", "device_groups/2", "profiles/1"):
+    for path in ("apps/1", "devices/5", "profiles/1"):
         assert (await api.post(f"/assignment_groups/{gid}/{path}")).status == 204
         assert (await api.post(f"/assignment_groups/{gid}/{path}")).status == 409
     rels = (await api.get(f"/assignment_groups/{gid}")).json["data"]["relationships"]
     assert rels["apps"]["data"] == [{"type": "app", "id": 1}]
     assert rels["devices"]["data"] == [{"type": "device", "id": 5}]
-    assert rels["device_groups"]["data"] == [{"type": "device_group", "id": 2}]
+    assert rels["device_groups"]["data"] == []  # an NGE account has no device groups
+    assert (await api.post(f"/assignment_groups/{gid}/device_groups/1")).status == 404
     assert rels["profiles"]["data"] == [{"type": "profile", "id": 1}]
     assert (await api.delete(f"/assignment_groups/{gid}/apps/1")).status == 204
     assert (await api.delete(f"/assignment_groups/{gid}/apps/1")).status == 409
@@ -205,6 +207,7 @@ async def test_sync_profiles_allows_one_call_per_30_seconds(
     assert fake.state.assignment_groups[1].sync_profiles_count == 2
 
 
+@CLASSIC
 async def test_device_groups(api: Api, fake: FakeSimpleMDM) -> None:
     listed = await api.get("/device_groups")
     assert listed.json["data"][0] == {
@@ -220,6 +223,7 @@ async def test_device_groups(api: Api, fake: FakeSimpleMDM) -> None:
     assert clone.json["data"]["relationships"] == {"devices": {"data": []}}
 
 
+@CLASSIC
 async def test_custom_attributes_and_values(api: Api, fake: FakeSimpleMDM) -> None:
     created = await api.post("/custom_attributes", data={"name": "Building", "default_value": "HQ"})
     assert created.json["data"] == {
@@ -285,6 +289,7 @@ async def test_secret_attribute_values_are_hidden_unless_asked(
     assert values[0]["attributes"]["secret"] is True
 
 
+@CLASSIC
 async def test_profiles_and_custom_profiles(api: Api, fake: FakeSimpleMDM) -> None:
     found = await api.get("/profiles?search=wi-fi")
     assert [p["attributes"]["name"] for p in found.json["data"]] == ["Office Wi-Fi"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, get_args
 
+from mdmkit.core.interface import checked_flag
 from mdmkit.core.pagination import Page, Paginator
 from mdmkit.http.client import ResourceBase
 from mdmkit.http.params import check_choice, check_range
@@ -63,8 +64,8 @@ class Resource(ResourceBase):
         return Paginator(fetch, start=start)
 
 
-def flag(value: bool | None) -> str | None:
-    """A boolean as "true"/"false", or None when not given."""
+def flag(value: bool | None, field: str) -> str | None:
+    """A boolean query flag as "true"/"false", or None when not given; 1 or "yes" is refused."""
     if value is None:
         return None
-    return "true" if value else "false"
+    return "true" if checked_flag(value, field) else "false"

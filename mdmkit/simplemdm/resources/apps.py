@@ -33,7 +33,7 @@ class Apps(Resource):
         return self._paginate(
             "/apps",
             App,
-            params={"include_shared": flag(include_shared)},
+            params={"include_shared": flag(include_shared, "include_shared")},
             limit=limit,
             starting_after=starting_after,
             direction=direction,

@@ -41,8 +41,12 @@ class Devices(Resource):
         """Every device; ``search`` matches name, UDID, serial, IMEI, MAC or phone number."""
         params = {
             "search": search,
-            "include_awaiting_enrollment": flag(include_awaiting_enrollment),
-            "include_secret_custom_attributes": flag(include_secret_custom_attributes),
+            "include_awaiting_enrollment": flag(
+                include_awaiting_enrollment, "include_awaiting_enrollment"
+            ),
+            "include_secret_custom_attributes": flag(
+                include_secret_custom_attributes, "include_secret_custom_attributes"
+            ),
         }
         return self._paginate(
             "/devices",
@@ -57,11 +61,8 @@ class Devices(Resource):
         self, device_id: Id, *, include_secret_custom_attributes: bool | None = None
     ) -> Device:
         """One device."""
-        params = (
-            {"include_secret_custom_attributes": "true"}
-            if include_secret_custom_attributes
-            else None
-        )
+        secrets = flag(include_secret_custom_attributes, "include_secret_custom_attributes")
+        params = {"include_secret_custom_attributes": "true"} if secrets == "true" else None
         return await self._one(
             "GET", f"/devices/{path_id(device_id, 'device_id')}", Device, params=params
         )

@@ -11,7 +11,6 @@ from mdmkit.testing.simplemdm.records import (
     AWAITING,
     UNENROLLED,
     App,
-    AssignmentGroup,
     CustomAttribute,
     DepServer,
     Device,
@@ -65,8 +64,9 @@ def build_state(fleet: Fleet, *, new_groups: bool = True) -> SimpleMDMState:
     state.new_groups = new_groups
     now = fleet.now
     state.push_certificate.expires_at = now + 200 * DAY
-    for group in fleet.groups:
-        state.device_groups.add(group.index + 1, DeviceGroup(group.index + 1, group.name))
+    if not new_groups:  # an NGE account has no legacy device groups left
+        for group in fleet.groups:
+            state.device_groups.add(group.index + 1, DeviceGroup(group.index + 1, group.name))
     _add_devices(state, fleet)
     _add_apps(state, fleet)
     _add_assignment_groups(state, fleet, new_groups)
@@ -80,8 +80,9 @@ def build_state(fleet: Fleet, *, new_groups: bool = True) -> SimpleMDMState:
         state.custom_attributes.add(name, CustomAttribute(name, default, secret))
     for n, (name, content, variables) in enumerate(_SCRIPTS, start=1):
         state.scripts.add(n, Script(n, name, content, variables, now - 90 * DAY, now - 30 * DAY))
-    state.enrollments.add(1, Enrollment(1, ENROLL_URL + state.token(), device_group_id=1))
-    state.enrollments.add(2, Enrollment(2, None, device_group_id=1))
+    first_group = 1 if 1 in state.device_groups else None
+    state.enrollments.add(1, Enrollment(1, ENROLL_URL + state.token(), device_group_id=first_group))
+    state.enrollments.add(2, Enrollment(2, None, device_group_id=first_group))
     for device in state.devices.values():
         if device.status == AWAITING:
             eid = state.enrollments.next_id()
@@ -102,13 +103,14 @@ def build_state(fleet: Fleet, *, new_groups: bool = True) -> SimpleMDMState:
 def _add_devices(state: SimpleMDMState, fleet: Fleet) -> None:
     for gen in fleet.devices:
         status = _STATUS.get(gen.status, UNENROLLED)
+        legacy = gen.groups[0] + 1 if gen.groups else None
         device = Device(
             gen.id,
             gen.name,
             status,
             gen,
             device_name=gen.name,
-            device_group_id=gen.groups[0] + 1 if gen.groups else None,
+            device_group_id=legacy if legacy in state.device_groups else None,
             enrolled_at=gen.enrolled_at,
             last_seen_at=gen.last_seen_at,
         )
@@ -143,20 +145,28 @@ def _add_apps(state: SimpleMDMState, fleet: Fleet) -> None:
 
 
 def _add_assignment_groups(state: SimpleMDMState, fleet: Fleet, new_groups: bool) -> None:
-    members: dict[int, set[int]] = {g.index: set() for g in fleet.groups}
+    """NGE: one static group per generated group, holding its devices. Classic: one carrier per
+    device group (standard, or every third one munki, managed or self-serve), carrying apps to
+    that device group and to one device of another group, as real classic groups read."""
+    members: dict[int, list[int]] = {g.index: [] for g in fleet.groups}
     for gen in fleet.devices:
         for index in gen.groups:
-            members[index].add(gen.id)
+            members[index].append(gen.id)
     apps = [a.id for a in state.apps.values() if not a.shared]
     count = len(fleet.groups)
     for group in fleet.groups:
         gid = group.index + 1
-        record = AssignmentGroup(gid, group.name, type="static" if new_groups else "standard")
+        record = state.new_assignment_group(group.name)
         record.app_ids = [a for a in apps if count and a % count == group.index]
         if new_groups:
-            record.device_ids = members[group.index]
+            record.device_ids = set(members[group.index])
         else:
             record.device_group_ids = [gid]
+            neighbour = members[(group.index + 1) % count]
+            record.device_ids = set(neighbour[:1]) - set(members[group.index])
+            if group.index % 3 == 2:
+                record.type = "munki"
+                record.install_type = "self_serve" if group.index % 2 else "managed"
         state.assignment_groups.add(gid, record)
 
 

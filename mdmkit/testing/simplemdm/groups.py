@@ -1,4 +1,5 @@
-"""Assignment groups (old standard/munki and NGE static/dynamic) and legacy device groups.
+"""Assignment groups (classic standard/munki and NGE static/dynamic) and legacy device groups
+(which only classic accounts have: on an NGE account ``/device_groups`` lists none).
 
 Assigning something already assigned, or unassigning something that is not, answers 409.
 ``sync_profiles`` allows one call per group every 30 s of the fake clock, then 429 with
@@ -56,10 +57,11 @@ def _settings(call: SCall, group: AssignmentGroup) -> None:
 def create_group(call: SCall) -> web.Response:
     state = call.state
     name = require(call, "name")
-    default = "static" if state.new_groups else "standard"
     kind = choice(call, "group_type", ("static", "dynamic")) or choice(call, "type", GROUP_TYPES)
+    if kind in ("static", "dynamic") and not state.new_groups:
+        raise Problem(422, "static and dynamic groups need the New Groups Experience")
     install = choice(call, "install_type", INSTALL_TYPES, "managed") or "managed"
-    group = AssignmentGroup(state.assignment_groups.next_id(), name, kind or default)
+    group = state.new_assignment_group(name, kind)
     group.install_type = install
     _settings(call, group)
     state.assignment_groups.add(group.id, group)
@@ -135,7 +137,7 @@ def clone_group(call: SCall) -> web.Response:
     group = find(state.assignment_groups, call, "group_id")
     if not group.is_nge:
         raise Problem(422, "only static and dynamic groups can be cloned")
-    copy = AssignmentGroup(state.assignment_groups.next_id(), f"{group.name} (1)", group.type)
+    copy = state.new_assignment_group(f"{group.name} (1)", group.type)
     copy.app_ids = list(group.app_ids)
     copy.profile_ids = list(group.profile_ids)
     copy.device_ids = set(group.device_ids)

@@ -59,8 +59,10 @@ def _device_profile(call: SCall, profile_id: int) -> dict[str, Any]:
 
 @routes.get("/devices/{device_id}/users")
 def list_users(call: SCall) -> web.Response:
-    """macOS local accounts (an empty list for other devices)."""
+    """macOS local accounts; other devices answer 422 ("Available for macOS devices only")."""
     device = find(call.state.devices, call, "device_id")
+    if not device.is_macos:
+        raise Problem(422, "listing users is available for macOS devices only")
     return listing_of(call, call.state.users(device), lambda u: u.id, device_user_json)
 
 

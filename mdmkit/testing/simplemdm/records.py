@@ -123,7 +123,7 @@ class App:
 
     id: int
     name: str
-    app_type: str  # "app store" | "enterprise" | "custom b2b"
+    app_type: str  # "app store" | "enterprise" | "custom b2b" (a shared app reads "shared")
     bundle_identifier: str | None = None
     itunes_store_id: int | None = None
     version: str | None = None
@@ -141,11 +141,15 @@ class App:
 
 @attrs.define(eq=False)
 class AssignmentGroup:
-    """An assignment group, old (``standard``/``munki``) or NGE (``static``/``dynamic``)."""
+    """An assignment group, classic (``standard``/``munki``) or NGE (``static``/``dynamic``).
+
+    ``media_ids`` are the documents the group pushes to its devices (no API writes them).
+    """
 
     id: int
     name: str
     type: str = "static"
+    group_type: str = "static"  # what the API reads: see SimpleMDMState.new_assignment_group
     auto_deploy: bool = True
     install_type: str = "managed"
     priority: int | None = None
@@ -155,6 +159,7 @@ class AssignmentGroup:
     device_group_ids: list[int] = attrs.Factory(list)
     device_ids: set[int] = attrs.Factory(set)
     profile_ids: list[int] = attrs.Factory(list)
+    media_ids: list[int] = attrs.Factory(list)
     push_apps_count: int = 0
     update_apps_count: int = 0
     sync_profiles_count: int = 0

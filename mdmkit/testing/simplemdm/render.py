@@ -36,6 +36,7 @@ __all__ = [
     "iso",
     "log_json",
     "managed_config_json",
+    "pacific_offset",
     "profile_json",
     "push_certificate_json",
     "rel_many",
@@ -49,12 +50,29 @@ __all__ = [
 Json = dict[str, Any]
 
 
+def _sunday(year: int, month: int, nth: int) -> dt.datetime:
+    """Midnight (UTC) of the ``nth`` Sunday of a month."""
+    first = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    return first + dt.timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+def pacific_offset(moment: dt.datetime) -> dt.timedelta:
+    """US Pacific time's UTC offset at an aware moment: -07:00 from 2:00 on the second Sunday
+    of March to 2:00 on the first Sunday of November, else -08:00."""
+    year = moment.astimezone(dt.UTC).year
+    summer = _sunday(year, 3, 2) + dt.timedelta(hours=10)  # 2:00 PST
+    winter = _sunday(year, 11, 1) + dt.timedelta(hours=9)  # 2:00 PDT
+    return dt.timedelta(hours=-7 if summer <= moment < winter else -8)
+
+
 def iso(ts: float | None) -> str | None:
-    """Epoch seconds as SimpleMDM writes times: ``2022-06-21T21:09:52.000Z``."""
+    """Epoch seconds as SimpleMDM writes times: in the account's zone with its offset, here US
+    Pacific as in the reference's examples (``2022-06-21T14:09:52.000-07:00``), never ``Z``."""
     if ts is None:
         return None
     moment = dt.datetime.fromtimestamp(ts, dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    local = moment.astimezone(dt.timezone(pacific_offset(moment)))
+    return local.isoformat(timespec="milliseconds")
 
 
 def resource(
@@ -94,9 +112,10 @@ def account_json(state: SimpleMDMState) -> Json:
 
 
 def app_json(app: App) -> Json:
-    """Store apps carry ``itunes_store_id``, uploaded apps a ``version``, as in the reference."""
+    """Store apps carry ``itunes_store_id``, uploaded apps a ``version``, as in the reference;
+    an app of the shared catalog reads ``app_type`` "shared"."""
     attributes: Json = {"name": app.name, "bundle_identifier": app.bundle_identifier}
-    attributes["app_type"] = app.app_type
+    attributes["app_type"] = "shared" if app.shared else app.app_type
     if app.app_type == "enterprise":
         attributes["version"] = app.version
     else:
@@ -116,17 +135,21 @@ def managed_config_json(config: ManagedConfig) -> Json:
 
 
 def assignment_group_json(group: AssignmentGroup) -> Json:
-    """Old groups read ``type`` standard/munki; NGE groups static/dynamic (plus ``group_type``)."""
+    """NGE groups read ``type`` and ``group_type`` static/dynamic. Classic groups read ``type``
+    standard/munki and ``group_type`` "dynamic" (as real ones do), ``install_type`` only when
+    munki; both carry ``apps``, ``device_groups``, ``devices``, ``media`` and ``profiles``."""
     attributes: Json = {
         "name": group.name,
         "auto_deploy": group.auto_deploy,
-        "type": group.type,
-        "group_type": group.type if group.is_nge else "standard",
-        "install_type": group.install_type,
         "priority": group.priority,
         "app_track_location": group.app_track_location,
-        "device_count": len(group.device_ids),
+        "type": group.type,
+        "group_type": group.group_type,
     }
+    if group.type != "standard":
+        attributes["install_type"] = group.install_type
+    if group.group_type != "dynamic" or group.is_nge:
+        attributes["device_count"] = len(group.device_ids)
     return resource(
         "assignment_group",
         group.id,
@@ -135,6 +158,7 @@ def assignment_group_json(group: AssignmentGroup) -> Json:
             "apps": rel_many("app", group.app_ids),
             "device_groups": rel_many("device_group", group.device_group_ids),
             "devices": rel_many("device", sorted(group.device_ids)),
+            "media": rel_many("media", group.media_ids),
             "profiles": rel_many("profile", group.profile_ids),
         },
     )

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from aiohttp import web
 
-from mdmkit.testing._server import Clock, FakeServer, Route, SystemClock
+from mdmkit.testing._server import Body, Clock, FakeServer, Problem, Route, SystemClock
 from mdmkit.testing.fleetgen import APPLE, ENROLLED, generate_device, generate_fleet
 from mdmkit.testing.simplemdm import (
     apps,
@@ -50,9 +50,11 @@ _STATUS = {"enrolled": ENROLLED, "unenrolled": "unenrolled"}
 class FakeSimpleMDM(FakeServer[SimpleMDMState]):
     """A fake SimpleMDM account with ``devices`` generated Apple devices (deterministic per seed).
 
-    ``new_groups`` picks the New Groups Experience (static assignment groups holding devices)
-    or the old shape (standard groups holding device groups). ``clock`` is anything with
-    ``time()`` (a FakeClock in tests); it drives timestamps and the sync_profiles window.
+    ``new_groups`` picks the New Groups Experience (static assignment groups holding devices;
+    no legacy device groups, so ``GET /device_groups`` lists none) or the classic account
+    (device groups, and standard/munki assignment groups carrying apps to device groups and
+    devices). ``clock`` is anything with ``time()`` (a FakeClock in tests); it drives
+    timestamps and the sync_profiles window.
     """
 
     prefix = "/api/v1"
@@ -105,8 +107,18 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         return "Unauthorized"
 
     def routes(self) -> Iterable[Route[SimpleMDMState]]:
+        """Every endpoint, also with a trailing slash: the service (and the reference's own
+        curl examples) treat ``/devices/`` like ``/devices``."""
         for section in _SECTIONS:
-            yield from section.routes.routes
+            for route in section.routes.routes:
+                yield route
+                yield Route(route.method, route.path + "/", route.handler)
+
+    def check_body(self, body: Body) -> None:
+        """A body labelled JSON that does not parse (multipart sent as JSON, say) is a 400,
+        as the service refuses it, never read as an empty request."""
+        if body.json_error:
+            raise Problem(400, "the request body is not valid JSON")
 
     # -- test setup helpers ---------------------------------------------------------------------
 
@@ -157,12 +169,15 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         itunes_store_id: int | None = None,
         version: str | None = "1.0",
         platform_support: str = "iOS",
+        shared: bool = False,
     ) -> App:
-        """Add an app to the catalog."""
+        """Add an app to the catalog (``shared``: of the shared catalog, listed only with
+        ``include_shared=true`` and read as ``app_type`` "shared")."""
         state = self.state
         app_id = state.apps.next_id()
         bundle = bundle_identifier or f"com.example.{name.lower().replace(' ', '')}"
         app = App(app_id, name, app_type, bundle, itunes_store_id, version, platform_support)
+        app.shared = shared
         app.created_at = app.updated_at = self.clock.time()
         return state.apps.add(app_id, app)
 
@@ -174,14 +189,18 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         app_ids: Iterable[int] = (),
         device_ids: Iterable[int] = (),
         device_group_ids: Iterable[int] = (),
+        media_ids: Iterable[int] = (),
+        auto_deploy: bool = True,
+        install_type: str = "managed",
     ) -> AssignmentGroup:
         """Add an assignment group (``static`` under NGE, else ``standard``, unless ``type``)."""
         state = self.state
-        kind = type or ("static" if state.new_groups else "standard")
-        group = AssignmentGroup(state.assignment_groups.next_id(), name, kind)
+        group = state.new_assignment_group(name, type)
         group.app_ids = list(app_ids)
         group.device_ids = set(device_ids)
         group.device_group_ids = list(device_group_ids)
+        group.media_ids = list(media_ids)
+        group.auto_deploy, group.install_type = auto_deploy, install_type
         return state.assignment_groups.add(group.id, group)
 
     def add_custom_attribute(

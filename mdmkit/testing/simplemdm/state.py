@@ -141,6 +141,19 @@ class SimpleMDMState:
             device.users = self.users(device)
         return device.users
 
+    def new_assignment_group(self, name: str, type: str | None = None) -> AssignmentGroup:
+        """A new assignment group with the next id (not stored yet). Its ``type`` defaults to
+        the account's (static on NGE, standard on classic); its ``group_type`` is what this
+        account reads: on NGE the static/dynamic kind (a standard or munki group is static),
+        on a classic account "dynamic" whatever the group, as real classic groups read."""
+        kind = type or ("static" if self.new_groups else "standard")
+        if not self.new_groups:
+            group_type = "dynamic"
+        else:
+            group_type = kind if kind in ("static", "dynamic") else "static"
+        ident = self.assignment_groups.next_id()
+        return AssignmentGroup(ident, name, kind, group_type=group_type)
+
     def group_ids_of(self, device_id: int) -> list[int]:
         """The assignment groups a device is a direct member of."""
         return [g.id for g in self.assignment_groups.values() if device_id in g.device_ids]
