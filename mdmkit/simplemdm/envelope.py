@@ -7,6 +7,7 @@ that keeps the untouched resource object as ``raw``.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -23,7 +24,8 @@ T = TypeVar("T")
 
 
 def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> ErrorDetail:
-    """The message of SimpleMDM's error body ``{"errors": [{"title": ...}]}``."""
+    """The message of SimpleMDM's error body ``{"errors": [{"title": ...}]}``; any other body
+    (not JSON, nested too deep to read, another shape) gives its excerpt, never an exception."""
     try:
         data = jsonbody.loads(body) if body.strip() else None
     except ValueError:
@@ -43,16 +45,41 @@ def _singular(name: str) -> str:
     return name[:-1] if name.endswith("s") else name
 
 
+def _shape_error(what: str, value: object) -> ResponseFormatError:
+    return ResponseFormatError(f"{what} is not the documented shape", excerpt=_short(value))
+
+
+def _short(value: object) -> str:
+    """A short repr of a piece of a body, for an error message (never the whole body)."""
+    return reprlib.repr(value)
+
+
+def _linked(name: str, item: object) -> Any:
+    """The id of one entry of a to-many relationship: ``{"type": ..., "id": ...}``."""
+    if not isinstance(item, Mapping) or "id" not in item:
+        raise _shape_error(f"an entry of relationship {name!r} (an object with an 'id')", item)
+    return item["id"]
+
+
 def _custom_attribute_values(data: list[Any]) -> dict[str, Any]:
-    return {
-        str(item.get("id")): (item.get("attributes") or {}).get("value")
-        for item in data
-        if isinstance(item, Mapping)
-    }
+    values: dict[str, Any] = {}
+    for item in data:
+        attributes = item.get("attributes") if isinstance(item, Mapping) else None
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            raise _shape_error(
+                "a custom_attribute_values entry (an object whose id is a name)", item
+            )
+        if attributes is not None and not isinstance(attributes, Mapping):
+            raise _shape_error("the attributes of a custom attribute value (an object)", item)
+        values[item["id"]] = (attributes or {}).get("value")
+    return values
 
 
 def _job_devices(data: list[Any]) -> list[Mapping[str, Any]]:
-    return [item for item in data if isinstance(item, Mapping)]
+    for item in data:
+        if not isinstance(item, Mapping):
+            raise _shape_error("a script job's device entry (an object)", item)
+    return data
 
 
 # Relationships whose entries carry more than an id: read into a field of their own.
@@ -62,27 +89,42 @@ RICH_RELATIONSHIPS: dict[str, tuple[str, Callable[[list[Any]], Any]]] = {
 }
 
 
+def _object(resource: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``resource[key]`` when it is an object; absent or null reads as empty."""
+    value = resource.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _shape_error(f"'{key}' of a {resource.get('type') or 'resource'} (an object)", value)
+    return value
+
+
 def flatten(resource: Mapping[str, Any]) -> dict[str, Any]:
-    """One flat mapping from a resource object: id, attributes and relationship ids."""
-    flat: dict[str, Any] = dict(resource.get("attributes") or {})
+    """One flat mapping from a resource object: id, attributes and relationship ids.
+
+    ``attributes`` and ``relationships`` must be objects and each relationship
+    ``{"data": null | {...} | [{...}, ...]}``: anything else is a ResponseFormatError.
+    """
+    flat: dict[str, Any] = dict(_object(resource, "attributes"))
     if "id" in resource:
         flat["id"] = resource["id"]
     if "type" in resource:
         flat["resource_type"] = resource["type"]
-    relationships = resource.get("relationships") or {}
-    if not isinstance(relationships, Mapping):
-        return flat
-    for name, relation in relationships.items():
-        data = relation.get("data") if isinstance(relation, Mapping) else None
+    for name, relation in _object(resource, "relationships").items():
+        if not isinstance(relation, Mapping):
+            raise _shape_error(f"relationship {name!r} (an object with 'data')", relation)
+        data = relation.get("data")
         if isinstance(data, list):
-            flat[f"{_singular(name)}_ids"] = [
-                item["id"] for item in data if isinstance(item, Mapping) and "id" in item
-            ]
+            flat[f"{_singular(name)}_ids"] = [_linked(name, item) for item in data]
             if name in RICH_RELATIONSHIPS:
                 field, read = RICH_RELATIONSHIPS[name]
                 flat[field] = read(data)
+        elif data is None or isinstance(data, Mapping):
+            flat[f"{name}_id"] = None if data is None else data.get("id")
         else:
-            flat[f"{name}_id"] = data.get("id") if isinstance(data, Mapping) else None
+            raise _shape_error(
+                f"the data of relationship {name!r} (null, an object or a list)", data
+            )
     return flat
 
 

@@ -9,6 +9,7 @@ re-read the device through the API.
 from __future__ import annotations
 
 import hmac
+import reprlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -116,7 +117,7 @@ EVENT_TYPES: dict[str, type[WebhookEvent]] = {
 
 def _device(value: object, where: str) -> WebhookDevice:
     if not isinstance(value, Mapping):
-        raise InvalidWebhookError(f"{where} must be an object, got {value!r:.80}")
+        raise InvalidWebhookError(f"{where} must be an object, got {reprlib.repr(value)}")
     try:
         return structure_model(_converter, value, WebhookDevice)
     except ResponseFormatError as exc:
@@ -136,13 +137,14 @@ def parse_webhook(body: bytes | str) -> WebhookEvent:
         raise InvalidWebhookError("webhook body has no event 'type'")
     try:
         at = to_datetime(envelope.get("at"))
-    except ValueError as exc:
+    except (ValueError, OverflowError, OSError) as exc:  # a date out of range overflows
         raise InvalidWebhookError(
-            f"webhook 'at' is not a timestamp: {envelope.get('at')!r}"
+            f"webhook 'at' is not a timestamp: {reprlib.repr(envelope.get('at'))}"
         ) from exc
-    data = envelope.get("data") or {}
+    data = envelope.get("data")
+    data = {} if data is None else data
     if not isinstance(data, Mapping):
-        raise InvalidWebhookError("webhook 'data' must be an object")
+        raise InvalidWebhookError(f"webhook 'data' must be an object, got {reprlib.repr(data)}")
 
     cls = EVENT_TYPES.get(kind, UnknownEvent)
     fields: dict[str, Any] = {"type": kind, "at": at, "data": data}

@@ -176,3 +176,65 @@ def test_wrong_one_envelopes_raise() -> None:
 )
 def test_parse_error(raw: bytes, message: str) -> None:
     assert parse_error(502, {}, raw).message == message
+
+
+def rel(data: Any) -> dict[str, Any]:
+    return {"type": "device", "id": 1, "relationships": {"device_group": data}}
+
+
+def values(entry: Any) -> dict[str, Any]:
+    return {"id": 1, "relationships": {"custom_attribute_values": {"data": [entry]}}}
+
+
+DEEP = b"[" * 5000 + b"]" * 5000
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        ({"id": 1, "attributes": 1}, "'attributes' of a resource"),
+        ({"id": 1, "type": "device", "attributes": "abc"}, "'attributes' of a device"),
+        ({"id": 1, "attributes": [["name", "pairs"]]}, "'attributes'"),  # not read as a dict
+        ({"id": 1, "attributes": True}, "'attributes'"),
+        ({"id": 1, "relationships": "abc"}, "'relationships'"),
+        ({"id": 1, "relationships": [1]}, "'relationships'"),
+        (rel(5), "relationship 'device_group' \\(an object"),
+        (rel({"data": "abc"}), "data of relationship 'device_group'"),
+        (rel({"data": 7}), "data of relationship 'device_group'"),
+        (rel({"data": [1, 2]}), "an entry of relationship 'device_group'"),
+        (rel({"data": [{"type": "device_group"}]}), "an entry of relationship 'device_group'"),
+        (values({"id": "x", "attributes": "abc"}), "attributes of a custom attribute value"),
+        (values({"id": "x", "attributes": 1}), "attributes of a custom attribute value"),
+        (values({"id": 5}), "custom_attribute_values entry"),
+        (values("x"), "an entry of relationship 'custom_attribute_values'"),
+    ],
+)  # fmt: skip
+def test_hostile_resource_objects_are_response_format_errors(
+    resource: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ResponseFormatError, match=message):
+        flatten(resource)
+    with pytest.raises(ResponseFormatError, match=message):
+        read_one(body({"data": resource}), Device, converter)
+
+
+def test_hostile_script_job_devices_are_response_format_errors() -> None:
+    job = {"id": 3, "relationships": {"device": {"data": [{"id": 1, "status": "ok"}, "x"]}}}
+    with pytest.raises(ResponseFormatError, match="an entry of relationship 'device'"):
+        read_one(body({"data": job}), ScriptJob, converter)
+    job["relationships"] = {"device": {"data": [{"id": 1, "status": {"not": "text"}}]}}
+    with pytest.raises(ResponseFormatError, match="ScriptJob does not match"):
+        read_one(body({"data": job}), ScriptJob, converter)
+
+
+def test_null_attributes_and_relationships_read_as_empty() -> None:
+    flat = flatten({"id": 4, "attributes": None, "relationships": None})
+    assert flat == {"id": 4}
+    user = read_one(body({"data": {"id": 4, "attributes": None}}), DeviceUser, converter)
+    assert (user.id, user.username) == (4, None)
+
+
+def test_an_error_body_nested_too_deep_is_its_excerpt() -> None:
+    detail = parse_error(500, {}, DEEP)
+    assert detail.message.startswith("[[[[")
+    assert len(detail.message) < 300

@@ -93,6 +93,16 @@ def test_test_event_and_unknown_types() -> None:
         (event("device.enrolled", {"device": {"id": "not-a-number"}}), "WebhookDevice"),
         (event("device.changed_group", {"device": DEVICE}), "'devices' list"),
         (event("device.changed_group", {"devices": [5]}), r"devices\[0\]"),
+        # hostile bodies: every one an InvalidWebhookError, never anything else
+        (b"[" * 5000 + b"]" * 5000, "nests too deep"),
+        (b'{"type": "test_event", "at": 1e300, "data": {}}', "not a timestamp"),
+        (b'{"type": "test_event", "at": -1e18, "data": {}}', "not a timestamp"),
+        (b'{"type": "test_event", "at": NaN, "data": {}}', "not a timestamp"),
+        (b'{"type": "test_event", "at": Infinity, "data": {}}', "not a timestamp"),
+        (b'{"type": "test_event", "at": "2024-01-01T00:00:00Z", "data": []}', "must be an object"),
+        (b'{"type": "test_event", "at": "2024-01-01T00:00:00Z", "data": 0}', "must be an object"),
+        (b'{"type": "test_event", "at": "2024-01-01T00:00:00Z", "data": ""}', "must be an object"),
+        (event("device.enrolled", {"device": {"id": 1, "serial_number": [1]}}), "WebhookDevice"),
     ],
 )
 def test_malformed_bodies_raise(raw: bytes, message: str) -> None:
