@@ -88,7 +88,7 @@ async def tour(sm: SimpleMDMClient, fake: FakeSimpleMDM) -> None:
 
 
 async def main() -> int:
-    async with FakeSimpleMDM(devices=FLEET_SIZE, seed=7) as fake:
+    async with FakeSimpleMDM(devices=FLEET_SIZE, seed=7, new_groups=False) as fake:  # classic
         print(f"FakeSimpleMDM with {FLEET_SIZE} generated devices at {fake.url}")
         async with SimpleMDMClient(fake.api_key, base_url=fake.url) as sm:
             try:
