@@ -187,6 +187,17 @@ class SimpleMDMAssignments(Backed, AssignmentService):
             )
         return group
 
+    async def _direct(
+        self, idents: builtins.list[int]
+    ) -> builtins.list[tuple[AssignmentGroup, Target]]:
+        """The static or dynamic groups named, each its own target (the account's experience
+        says which groups those are: it is read only when a group is named)."""
+        if not idents:
+            return []
+        experience = await self._experience()
+        groups = [await self._nge_group(ident, experience) for ident in idents]
+        return [(group, targets_of(group, experience)[0]) for group in groups]
+
     async def _all_groups(self) -> builtins.list[AssignmentGroup]:
         return await self._native.assignment_groups.list().collect()
 
@@ -222,16 +233,14 @@ class SimpleMDMAssignments(Backed, AssignmentService):
         group_ids = list(dict.fromkeys(parse_group_id(g) for g in groups))
         legacy = [ident for kind, ident in group_ids if kind == DEVICE_GROUP]
         # read (and make the carrier) first: a wrong group or a missing app changes nothing
-        wanted = [i for kind, i in group_ids if kind == ASSIGNMENT_GROUP]
-        experience = await self._experience() if wanted else Experience.CLASSIC
-        direct = [await self._nge_group(i, experience) for i in wanted]
+        direct = await self._direct([i for kind, i in group_ids if kind == ASSIGNMENT_GROUP])
         needed = bool(device_ids or legacy)
         carrier = (await self._carrier(app_id, install)).id if needed else None
         native = self._native.assignment_groups
         carried: dict[Target, int] = {}  # each target and the group that carries the app to it
-        for group in direct:
+        for group, target in direct:
             await already_so(native.assign_app(group.id, app_id))
-            carried[targets_of(group, experience)[0]] = group.id
+            carried[target] = group.id
         if carrier is not None:
             await already_so(native.assign_app(carrier, app_id))
             for device in device_ids:
