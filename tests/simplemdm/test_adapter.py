@@ -35,8 +35,7 @@ from mdmkit.core.models import (
     TargetKind,
     Vendor,
 )
-from mdmkit.simplemdm import SimpleMDM, SimpleMDMClient
-from mdmkit.simplemdm.mapping import Experience
+from mdmkit.simplemdm import Experience, SimpleMDM, SimpleMDMClient
 from mdmkit.testing import FakeClock, FakeSimpleMDM
 from mdmkit.testing.faults import Reply
 from mdmkit.testing.simplemdm.records import AssignmentGroup as FakeGroup
