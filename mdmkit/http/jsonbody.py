@@ -25,7 +25,12 @@ _CONTAINERS = (dict, list)
 
 
 class InvalidJSONError(ResponseFormatError, ValueError):
-    """A body that is not JSON, or JSON mdmkit refuses to hold; a ValueError like json's own."""
+    """A body that is not JSON, or JSON mdmkit refuses to hold; a ValueError like json's own.
+
+    ``problem`` says what is wrong without quoting the body.
+    """
+
+    problem: str = ""
 
 
 class _Refused(ValueError):
@@ -53,7 +58,9 @@ def loads(body: bytes | str, *, status: int | None = None, url: str = "") -> Any
         problem = _problem_in(data, body)
         if problem is None:
             return data
-    raise InvalidJSONError(problem, status=status, excerpt=excerpt(body), url=url)
+    error = InvalidJSONError(problem, status=status, excerpt=excerpt(body), url=url)
+    error.problem = problem
+    raise error
 
 
 def _refuse_constant(name: str) -> Any:

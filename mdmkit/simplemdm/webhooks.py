@@ -128,8 +128,10 @@ def parse_webhook(body: bytes | str) -> WebhookEvent:
     """The typed event in a webhook body; InvalidWebhookError if it is not a valid envelope."""
     try:
         envelope = jsonbody.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidWebhookError("webhook body is not JSON") from exc
+    except jsonbody.InvalidJSONError as exc:
+        raise InvalidWebhookError(
+            f"webhook body is not JSON mdmkit accepts ({exc.problem})"
+        ) from None
     if not isinstance(envelope, Mapping):
         raise InvalidWebhookError("webhook body must be a JSON object")
     kind = envelope.get("type")
