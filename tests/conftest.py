@@ -1,10 +1,2 @@
-"""Shared test setup: anyio's pytest plugin on the asyncio backend (aiohttp needs asyncio)."""
-
-from __future__ import annotations
-
-import pytest
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+"""Shared test setup. mdmkit's pytest plugin (loaded from its entry point, as in a user's
+project) supplies the fakes' fixtures and pins anyio's backend to asyncio, which aiohttp needs."""

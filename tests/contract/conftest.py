@@ -23,24 +23,13 @@ UPLOAD_DEFAULTS = {"app_category_id": 1, "supported_devices": 3}
 
 
 def simplemdm_on(fake: FakeSimpleMDM, clock: FakeClock, **options: Any) -> SimpleMDM:
-    return SimpleMDM(
-        fake.api_key, base_url=fake.url, clock=clock.time, sleep=clock.sleep, **options
-    )
+    return fake.mdm(clock=clock.time, sleep=clock.sleep, **options)
 
 
 def manageengine_on(fake: FakeManageEngine, clock: FakeClock, **options: Any) -> ManageEngine:
     """A Cloud ManageEngine on the fake, sleeping on the virtual clock."""
     options.setdefault("upload_defaults", UPLOAD_DEFAULTS)
-    return ManageEngine(
-        fake.client_id,
-        fake.client_secret,
-        fake.refresh_token,
-        base_url=fake.base_url,
-        accounts_url=fake.accounts_url,
-        clock=clock.time,
-        sleep=clock.sleep,
-        **options,
-    )
+    return fake.mdm(clock=clock.time, sleep=clock.sleep, **options)
 
 
 @attrs.define

@@ -17,23 +17,15 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def fake(clock: FakeClock) -> AsyncIterator[FakeManageEngine]:
-    async with FakeManageEngine(devices=120, seed=1, clock=clock) as server:
+    # uploads stay pending 5 clock seconds, so the tests see the client poll their status
+    async with FakeManageEngine(devices=120, seed=1, clock=clock, upload_delay=5.0) as server:
         yield server
     assert server.errors == [], "a fake handler crashed"
 
 
 def client_for(fake: FakeManageEngine, clock: FakeClock, **options: object) -> ManageEngineClient:
     """A Cloud client on the fake, sleeping on the virtual clock."""
-    return ManageEngineClient(
-        fake.client_id,
-        fake.client_secret,
-        fake.refresh_token,
-        base_url=fake.base_url,
-        accounts_url=fake.accounts_url,
-        clock=clock.time,
-        sleep=clock.sleep,
-        **options,  # type: ignore[arg-type]
-    )
+    return fake.client(clock=clock.time, sleep=clock.sleep, **options)
 
 
 @pytest.fixture

@@ -35,9 +35,17 @@ def enterprise(file_id: int, **extra: Any) -> dict[str, Any]:
     return body | {"app_category_id": 2, "supported_devices": 3} | extra
 
 
+async def test_uploads_are_ready_at_once_by_default(me_api: Api) -> None:
+    uploaded = await upload(me_api)
+    assert uploaded.json["fileStatus"] == 2
+    status = await me_api.get(f"{MDM}/files/{uploaded.json['fileID']}/status")
+    assert (status.json["file_status"], status.json["status"]) == (2, "completed")
+
+
 async def test_upload_then_poll_then_create_the_app(
     me_api: Api, me_fake: FakeManageEngine, clock: FakeClock
 ) -> None:
+    me_fake.state.upload_delay = 5.0  # as FakeManageEngine(upload_delay=5.0)
     uploaded = await upload(me_api)
     assert uploaded.status == 200
     file_id = uploaded.json["fileID"]

@@ -85,7 +85,7 @@ def new_device(gen: GeneratedDevice, user_id: int | None, now: float) -> Device:
     )
 
 
-def build_state(fleet: Fleet, *, upload_delay: float = 5.0) -> ManageEngineState:
+def build_state(fleet: Fleet, *, upload_delay: float = 0.0) -> ManageEngineState:
     """A state holding the fleet plus a small, realistic tenant around it."""
     state = ManageEngineState(fleet, upload_delay=upload_delay)
     now = fleet.now

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -37,6 +37,9 @@ from mdmkit.testing.manageengine.common import (
 from mdmkit.testing.manageengine.records import Device, User
 from mdmkit.testing.manageengine.scopes import grants, parse_scopes, required_scopes
 from mdmkit.testing.manageengine.state import DEVICE_BASE, USER_BASE, ManageEngineState
+
+if TYPE_CHECKING:  # annotations only: the fake never runs client code
+    from mdmkit.manageengine import ManageEngine, ManageEngineClient
 
 __all__ = ["FakeManageEngine"]
 
@@ -58,7 +61,8 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
 
     ``scopes`` are those of the ready-made refresh token (default: the three ``.ALL``
     scopes); ``token_lifetime``, ``mint_limit`` and ``mint_window`` configure the Zoho fake;
-    ``upload_delay`` is how long (clock seconds) an ``/emsapi/files`` upload stays pending.
+    ``upload_delay`` is how long (clock seconds) an ``/emsapi/files`` upload stays pending
+    (default 0: ready at once; set it to test a client's polling).
     ``clock`` is anything with ``time()`` (a FakeClock in tests), shared by both servers.
     """
 
@@ -79,7 +83,7 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
         token_lifetime: float = 3600.0,
         mint_limit: int = 10,
         mint_window: float = 600.0,
-        upload_delay: float = 5.0,
+        upload_delay: float = 0.0,
         api_key: str | None = None,
     ) -> None:
         clock = clock if clock is not None else SystemClock()
@@ -129,6 +133,20 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
     @property
     def client_secret(self) -> str:
         return self.accounts.client_secret
+
+    def client(self, **options: Any) -> ManageEngineClient:
+        """A new ``ManageEngineClient`` on this fake (Zoho self client or on-premises key, both
+        URLs, and the clock when it is a FakeClock); ``async with fake.client() as me:``."""
+        from mdmkit.testing.wiring import manageengine_client  # the fake imports no client code
+
+        return manageengine_client(self, **options)
+
+    def mdm(self, **options: Any) -> ManageEngine:
+        """A new neutral ``ManageEngine`` on this fake, wired like :meth:`client`, with
+        ``upload_defaults={"app_category_id": 1}`` unless given."""
+        from mdmkit.testing.wiring import manageengine_mdm
+
+        return manageengine_mdm(self, **options)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

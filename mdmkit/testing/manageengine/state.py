@@ -48,7 +48,7 @@ class ManageEngineState:
     ``file_lifetime`` how long any uploaded file can be used.
     """
 
-    def __init__(self, fleet: Fleet, *, upload_delay: float = 5.0) -> None:
+    def __init__(self, fleet: Fleet, *, upload_delay: float = 0.0) -> None:
         self.fleet = fleet
         self.upload_delay = upload_delay
         self.file_lifetime = 3600.0

@@ -14,6 +14,7 @@ import base64
 import binascii
 import secrets
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -40,6 +41,9 @@ from mdmkit.testing.simplemdm.records import (
     Script,
 )
 from mdmkit.testing.simplemdm.state import SimpleMDMState
+
+if TYPE_CHECKING:  # annotations only: the fake never runs client code
+    from mdmkit.simplemdm import SimpleMDM, SimpleMDMClient
 
 __all__ = ["FakeSimpleMDM"]
 
@@ -89,6 +93,19 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
     def url(self) -> str:
         """The API base URL, ``http://127.0.0.1:<port>/api/v1``."""
         return self.root_url + self.prefix
+
+    def client(self, **options: Any) -> SimpleMDMClient:
+        """A new ``SimpleMDMClient`` on this fake (URL, API key, and the clock when it is a
+        FakeClock); ``options`` are the client's. Use it as ``async with fake.client() as sm:``."""
+        from mdmkit.testing.wiring import simplemdm_client  # the fake imports no client code
+
+        return simplemdm_client(self, **options)
+
+    def mdm(self, **options: Any) -> SimpleMDM:
+        """A new neutral ``SimpleMDM`` on this fake, wired like :meth:`client`."""
+        from mdmkit.testing.wiring import simplemdm_mdm
+
+        return simplemdm_mdm(self, **options)
 
     def authenticate(self, request: web.Request) -> bool:
         """HTTP Basic with the API key as user name and an empty password."""
