@@ -1,16 +1,50 @@
 # mdmkit developer tasks. `make demo` and `make test` are all a new machine needs:
 # both create .venv and install the package (editable, with the dev extra) on first use.
+#
+#   PYTHON=python3.12   the interpreter that creates .venv (3.11 or newer; default python3).
+#                       Without PYTHON=, an existing healthy .venv is kept whatever made it;
+#                       with it, a .venv made by another Python version is rebuilt.
+#   VENV=.venv313       where the virtual environment lives (one per Python, if you like):
+#                       make test PYTHON=python3.13 VENV=.venv313
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DOCS_STAMP := $(VENV)/.docs-stamp
 SOURCES := mdmkit tests examples benchmarks
 
-.PHONY: install lint format typecheck test demo bench clean
+# "3.12" for a Python new enough; otherwise words saying what it is.
+VERSION_OF = $(shell $(1) -c 'import sys; v = sys.version_info; \
+	print("%d.%d" % v[:2] if v >= (3, 11) else "Python %d.%d.%d (too old)" % v[:3])' \
+	2>/dev/null || echo "no Python (not found)")
+VENV_PYTHON := $(call VERSION_OF,$(BIN)/python)
+ifeq ($(origin PYTHON)$(filter 3.%,$(VENV_PYTHON)),file$(VENV_PYTHON))
+WANT_PYTHON := $(VENV_PYTHON)
+else
+WANT_PYTHON := $(call VERSION_OF,$(PYTHON))
+endif
+ifneq ($(VENV_PYTHON),$(WANT_PYTHON))
+.PHONY: $(STAMP)  # no .venv yet, or one made by another Python: (re)build it
+endif
+
+.PHONY: install lint format typecheck test coverage demo bench docs docs-serve clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@case "$(WANT_PYTHON)" in 3.*) ;; *) \
+	  echo "mdmkit needs Python 3.11 or newer; PYTHON=$(PYTHON) gives $(WANT_PYTHON)."; \
+	  echo "Install one and name it, e.g.: make $(or $(MAKECMDGOALS),install) PYTHON=python3.12"; \
+	  exit 1;; esac
+	@if [ "$(VENV_PYTHON)" != "$(WANT_PYTHON)" ]; then \
+	  if [ -e $(VENV) ]; then \
+	    echo "$(VENV) holds $(VENV_PYTHON), not Python $(WANT_PYTHON): rebuilding it"; \
+	    rm -rf $(VENV); \
+	  fi; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
@@ -28,12 +62,23 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict
 
+# pytest under coverage, then one line per area (each must reach 90%), then pytest's own
+# closing line again, so the last line says how the run went. Full table: coverage.txt.
 test: lint typecheck
 	$(BIN)/coverage erase
-	$(BIN)/coverage run -m pytest
-	$(BIN)/coverage report --include='mdmkit/core/*,mdmkit/http/*' --fail-under=90
-	$(BIN)/coverage report --include='mdmkit/simplemdm/*' --fail-under=90
-	$(BIN)/coverage report --include='mdmkit/manageengine/*' --fail-under=90
+	$(BIN)/coverage run -m pytest | tee $(VENV)/pytest.log
+	@$(BIN)/coverage report > coverage.txt
+	@failed=0; echo "coverage (at least 90% each; every file: coverage.txt or make coverage)"; \
+	for area in "core + http=mdmkit/core/*,mdmkit/http/*" "simplemdm=mdmkit/simplemdm/*" \
+	            "manageengine=mdmkit/manageengine/*"; do \
+	  total=$$($(BIN)/coverage report --format=total --include="$${area#*=}" --fail-under=90) \
+	    || failed=1; \
+	  printf '  %-14s %s%%\n' "$${area%%=*}" "$$total"; \
+	done; \
+	tail -n 1 $(VENV)/pytest.log; \
+	exit $$failed
+
+coverage: $(STAMP)
 	$(BIN)/coverage report
 
 demo: $(STAMP)
@@ -44,5 +89,16 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
+
+# The site from docs/ and mkdocs.yml into site/; --strict fails on a broken link or reference.
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) .coverage .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .coverage coverage.txt .mypy_cache .ruff_cache build dist site *.egg-info

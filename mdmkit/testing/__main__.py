@@ -1,10 +1,8 @@
-"""Run a fake MDM server from the command line until Ctrl-C::
-
-    python -m mdmkit.testing simplemdm --port 8080 --devices 500 --seed 1 --api-key KEY
-    python -m mdmkit.testing manageengine --port 8081 --devices 500 [--on-premises]
+"""Run a fake MDM server from the command line until Ctrl-C (``python -m mdmkit.testing -h``).
 
 Each vendor is a sub-command registered in ``SERVERS``: a function that adds its options to
-an argparse parser and one that builds the server from the parsed options.
+an argparse parser, one that builds the server from the parsed options, and one that says
+what to print once it is up (addresses, credentials, and the variables ``from_env()`` reads).
 """
 
 from __future__ import annotations
@@ -12,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +23,30 @@ from mdmkit.testing.simplemdm import FakeSimpleMDM
 
 __all__ = ["SERVERS", "Server", "main"]
 
+DESCRIPTION = """\
+Serve a fake MDM on 127.0.0.1 until Ctrl-C: a real HTTP server that keeps state (a generated
+fleet of devices, apps and groups), answers like the real service and records every request.
+Point mdmkit, curl or a tool in any language at it. Once up it prints its address, the
+credentials it accepts, and `export` lines for SimpleMDM.from_env() / ManageEngine.from_env().
+
+  simplemdm     the SimpleMDM API v1 (all 123 endpoints; Basic auth with an API key)
+  manageengine  ManageEngine MDM Cloud with its own Zoho accounts server (OAuth self client),
+                or an on-premises MDM Plus server with an API key (--on-premises)
+
+Run `python -m mdmkit.testing simplemdm -h` (or manageengine -h) for every option.
+"""
+
+NOTES = """\
+The same seed gives the same fleet. Port 0 picks a free port (printed). Faults, the state and
+the request log are reachable from Python: start the fake in your test instead
+(mdmkit.testing.FakeSimpleMDM / FakeManageEngine, or mdmkit's pytest fixtures).
+"""
+
+
+def _epilog(examples: Sequence[str]) -> str:
+    lines = "".join(f"  python -m mdmkit.testing {example}\n" for example in examples)
+    return f"examples:\n{lines}\n{NOTES}"
+
 
 @attrs.frozen
 class Server:
@@ -33,38 +56,121 @@ class Server:
     add_options: Callable[[argparse.ArgumentParser], None]
     build: Callable[[argparse.Namespace], FakeServer[Any]]
     describe: Callable[[FakeServer[Any]], list[str]]
+    about: str = ""
+    """What the sub-command's own ``-h`` says beyond ``help``."""
+    examples: tuple[str, ...] = ()
 
 
-def _common_options(parser: argparse.ArgumentParser) -> None:
+def _common_options(parser: argparse.ArgumentParser, port: int) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
-    parser.add_argument("--devices", type=int, default=250, help="generated devices")
-    parser.add_argument("--seed", type=int, default=0, help="fleet seed (same seed, same fleet)")
+    parser.add_argument(
+        "--port", type=int, default=port, help=f"port (default {port}; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--devices", type=int, default=250, help="how many devices to generate (default 250)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="fleet seed (default 0): the same seed gives the same fleet",
+    )
+
+
+def _exports(variables: dict[str, str]) -> list[str]:
+    """The shell line that hands this fake to ``from_env()``."""
+    assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
+    return [f"export {assignments}"]
 
 
 def _simplemdm_options(parser: argparse.ArgumentParser) -> None:
-    _common_options(parser)
-    parser.add_argument("--api-key", default=None, help="API key to accept (default: random)")
+    _common_options(parser, 8080)
+    parser.add_argument(
+        "--api-key", default=None, help="the API key to accept (default: a random one, printed)"
+    )
+    parser.add_argument(
+        "--apps", type=int, default=None, help="catalog apps to generate (default: the full list)"
+    )
+    parser.add_argument("--groups", type=int, default=None, help="groups to generate (default 8)")
+    parser.add_argument(
+        "--old-groups",
+        action="store_true",
+        help="the old groups shape (device groups inside assignment groups) instead of the "
+        "New Groups Experience (static and dynamic groups holding devices)",
+    )
 
 
 def _simplemdm(args: argparse.Namespace) -> FakeServer[Any]:
     return FakeSimpleMDM(
-        args.devices, seed=args.seed, api_key=args.api_key, host=args.host, port=args.port
+        args.devices,
+        seed=args.seed,
+        api_key=args.api_key,
+        host=args.host,
+        port=args.port,
+        apps=args.apps,
+        groups=args.groups,
+        new_groups=not args.old_groups,
     )
 
 
 def _describe_simplemdm(server: FakeServer[Any]) -> list[str]:
     assert isinstance(server, FakeSimpleMDM)
-    return [f"url: {server.url}", f"api_key: {server.api_key}"]
+    return [
+        f"url: {server.url}",
+        f"api_key: {server.api_key}",
+        *_exports({"SIMPLEMDM_API_KEY": server.api_key, "SIMPLEMDM_BASE_URL": server.url}),
+    ]
 
 
 def _manageengine_options(parser: argparse.ArgumentParser) -> None:
-    _common_options(parser)
+    _common_options(parser, 8081)
     parser.add_argument(
-        "--accounts-port", type=int, default=0, help="Zoho accounts port (default: a free one)"
+        "--accounts-port",
+        type=int,
+        default=0,
+        help="port of the Zoho accounts server (default 0: a free one, printed)",
     )
     parser.add_argument(
-        "--on-premises", action="store_true", help="API key auth (MDM Plus) instead of Zoho OAuth"
+        "--on-premises",
+        action="store_true",
+        help="an on-premises MDM Plus server (Authorization: <API key>) instead of Cloud with "
+        "Zoho OAuth",
+    )
+    parser.add_argument(
+        "--api-key",
+        default=None,
+        help="with --on-premises, the API key to accept (default: a random one, printed)",
+    )
+    parser.add_argument(
+        "--scopes",
+        default=None,
+        help="comma-separated OAuth scopes of the printed refresh token (default: "
+        "MDMOnDemand.MDMInventory.ALL, MDMDeviceMgmt.ALL and MDMUser.ALL)",
+    )
+    parser.add_argument(
+        "--token-lifetime",
+        type=float,
+        default=3600.0,
+        help="seconds an access token lives (default 3600, as Zoho's)",
+    )
+    parser.add_argument(
+        "--mint-limit",
+        type=int,
+        default=10,
+        help="access tokens one refresh token may mint per window before Zoho's "
+        '"Access Denied" (default 10)',
+    )
+    parser.add_argument(
+        "--mint-window",
+        type=float,
+        default=600.0,
+        help="the window of --mint-limit, in seconds (default 600)",
+    )
+    parser.add_argument(
+        "--upload-delay",
+        type=float,
+        default=0.0,
+        help="seconds an /emsapi/files upload stays pending before it is ready (default 0)",
     )
 
 
@@ -73,34 +179,73 @@ def _manageengine(args: argparse.Namespace) -> FakeServer[Any]:
         args.devices,
         seed=args.seed,
         on_premises=args.on_premises,
+        api_key=args.api_key,
+        scopes=args.scopes,
         host=args.host,
         port=args.port,
         accounts_port=args.accounts_port,
+        token_lifetime=args.token_lifetime,
+        mint_limit=args.mint_limit,
+        mint_window=args.mint_window,
+        upload_delay=args.upload_delay,
     )
 
 
 def _describe_manageengine(server: FakeServer[Any]) -> list[str]:
     assert isinstance(server, FakeManageEngine)
     if server.on_premises:
-        return [f"url: {server.base_url}", f"api_key: {server.api_key}"]
+        return [
+            f"url: {server.base_url}",
+            f"api_key: {server.api_key}",
+            *_exports(
+                {"MANAGEENGINE_SERVER_URL": server.base_url, "MANAGEENGINE_API_KEY": server.api_key}
+            ),
+        ]
     return [
         f"url: {server.base_url}",
         f"accounts_url: {server.accounts_url}",
         f"client_id: {server.client_id}",
         f"client_secret: {server.client_secret}",
         f"refresh_token: {server.refresh_token}",
+        *_exports(
+            {
+                "MANAGEENGINE_CLIENT_ID": server.client_id,
+                "MANAGEENGINE_CLIENT_SECRET": server.client_secret,
+                "MANAGEENGINE_REFRESH_TOKEN": server.refresh_token,
+                "MANAGEENGINE_BASE_URL": server.base_url,
+                "MANAGEENGINE_ACCOUNTS_URL": server.accounts_url,
+            }
+        ),
     ]
 
 
 SERVERS: dict[str, Server] = {
     "simplemdm": Server(
-        "a fake SimpleMDM API v1", _simplemdm_options, _simplemdm, _describe_simplemdm
+        "a fake SimpleMDM API v1",
+        _simplemdm_options,
+        _simplemdm,
+        _describe_simplemdm,
+        about="Every endpoint of the SimpleMDM API v1 reference, with its envelopes, cursor\n"
+        "paging and errors. Authenticates HTTP Basic with the API key as user name.",
+        examples=(
+            "simplemdm --port 8080 --devices 500 --seed 1",
+            "simplemdm --port 8080 --api-key test-key --old-groups",
+        ),
     ),
     "manageengine": Server(
-        "a fake ManageEngine MDM (Cloud with Zoho OAuth, or on-premises)",
+        "a fake ManageEngine MDM, Cloud or on-premises",
         _manageengine_options,
         _manageengine,
         _describe_manageengine,
+        about="ManageEngine MDM Cloud: the MDM API on --port and a Zoho accounts server on\n"
+        "--accounts-port that mints access tokens from the printed refresh token (token\n"
+        "lifetimes, Zoho's mint limit and per-endpoint scopes enforced). With --on-premises,\n"
+        "MDM Plus with an API key in the Authorization header and no Zoho.",
+        examples=(
+            "manageengine --port 8081 --accounts-port 8082",
+            "manageengine --port 8081 --on-premises --api-key TESTKEY",
+            "manageengine --port 0 --scopes MDMOnDemand.MDMInventory.READ",
+        ),
     ),
 }
 
@@ -114,13 +259,32 @@ async def _serve(server: Server, args: argparse.Namespace) -> None:
         await asyncio.Event().wait()
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per vendor in ``SERVERS``."""
+    formatter = argparse.RawDescriptionHelpFormatter
+    every = [example for server in SERVERS.values() for example in server.examples]
+    top = argparse.ArgumentParser(
+        prog="python -m mdmkit.testing",
+        description=DESCRIPTION,
+        epilog=_epilog(every),
+        formatter_class=formatter,
+    )
+    commands = top.add_subparsers(dest="vendor", required=True)
+    for name, server in SERVERS.items():
+        sub = commands.add_parser(
+            name,
+            help=server.help,
+            description=f"{server.help[0].upper()}{server.help[1:]}.\n\n{server.about}",
+            epilog=_epilog(server.examples),
+            formatter_class=formatter,
+        )
+        server.add_options(sub)
+    return top
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m mdmkit.testing", description=__doc__)
-    commands = parser.add_subparsers(dest="vendor", required=True)
-    for name, server in SERVERS.items():
-        server.add_options(commands.add_parser(name, help=server.help))
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(SERVERS[args.vendor], args))
     return 0
