@@ -1,14 +1,17 @@
 """A FastAPI service over a fleet of MDMs: list devices across every backend, lock a lost one.
 
-The lifespan opens the backends (from ``SIMPLEMDM_*`` and ``MANAGEENGINE_*`` variables) and a
-Fleet once; every request awaits them. Run it with ``uvicorn examples.fastapi_app:app``.
-``create_app(open_fleet)`` lets tests (and demos) point it at the built-in fakes.
+The lifespan opens a Fleet once, of every backend whose variables are set (``SIMPLEMDM_*``,
+``MANAGEENGINE_*``); with none set it starts the built-in fakes instead and says so in its
+log. Every request awaits the Fleet. Run it with ``uvicorn examples.fastapi_app:app``.
+``create_app(open_fleet)`` lets tests point it at fakes of their own.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -25,6 +28,7 @@ from mdmkit import (
     SimpleMDM,
     UnsupportedOperation,
 )
+from mdmkit.testing import FakeManageEngine, FakeSimpleMDM
 
 
 class LockRequest(BaseModel):
@@ -35,9 +39,42 @@ class LockRequest(BaseModel):
     pin: str | None = None
 
 
-def from_environment() -> Fleet:
-    """The production fleet: one SimpleMDM account and one ManageEngine tenant."""
-    return Fleet(SimpleMDM.from_env(), ManageEngine.from_env())
+log = logging.getLogger("examples.fastapi_app")
+
+OpenFleet = Callable[[], AbstractAsyncContextManager[Fleet]]
+
+
+def configured_backends() -> list[SimpleMDM | ManageEngine]:
+    """A backend for each vendor whose credentials are in the environment."""
+    backends: list[SimpleMDM | ManageEngine] = []
+    if os.environ.get("SIMPLEMDM_API_KEY"):
+        backends.append(SimpleMDM.from_env())
+    if os.environ.get("MANAGEENGINE_CLIENT_ID") or os.environ.get("MANAGEENGINE_API_KEY"):
+        backends.append(ManageEngine.from_env())
+    return backends
+
+
+@asynccontextmanager
+async def fake_fleet() -> AsyncIterator[Fleet]:
+    """Both built-in fakes (50 devices each), running for as long as the app does."""
+    async with (
+        FakeSimpleMDM(devices=50, seed=1) as simplemdm,
+        FakeManageEngine(devices=50, seed=1) as manageengine,
+    ):
+        log.warning(
+            "no SIMPLEMDM_* or MANAGEENGINE_* credentials set: serving the built-in fakes "
+            "(SimpleMDM %s, ManageEngine %s)",
+            simplemdm.url,
+            manageengine.base_url,
+        )
+        async with Fleet(simplemdm.mdm(), manageengine.mdm()) as fleet:
+            yield fleet
+
+
+def from_environment() -> AbstractAsyncContextManager[Fleet]:
+    """The configured backends as one Fleet, or the fakes when none is configured."""
+    backends = configured_backends()
+    return Fleet(*backends) if backends else fake_fleet()
 
 
 def describe(device: Device) -> dict[str, Any]:
@@ -54,8 +91,8 @@ def describe(device: Device) -> dict[str, Any]:
     }
 
 
-def create_app(open_fleet: Callable[[], Fleet] = from_environment) -> FastAPI:
-    """The app; ``open_fleet`` builds the Fleet when the app starts."""
+def create_app(open_fleet: OpenFleet = from_environment) -> FastAPI:
+    """The app; ``open_fleet`` gives the Fleet (as ``async with``) when the app starts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import anyio
 import pytest
 import uvicorn
 
-from examples.fastapi_app import create_app
-from mdmkit import Fleet
+from examples.fastapi_app import configured_backends, create_app
+from mdmkit import Fleet, ManageEngine, SimpleMDM
 from mdmkit.testing import FakeClock, FakeManageEngine, FakeSimpleMDM
 from tests.contract.conftest import manageengine_on, simplemdm_on
 
-pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -40,6 +45,7 @@ async def service() -> AsyncIterator[tuple[str, FakeSimpleMDM, FakeManageEngine]
             server.should_exit = True
 
 
+@pytest.mark.anyio
 async def test_lists_devices_across_the_fleet(
     service: tuple[str, FakeSimpleMDM, FakeManageEngine],
 ) -> None:
@@ -58,6 +64,7 @@ async def test_lists_devices_across_the_fleet(
     assert {d["platform"] for d in android} == {"android"}
 
 
+@pytest.mark.anyio
 async def test_locks_a_lost_device(service: tuple[str, FakeSimpleMDM, FakeManageEngine]) -> None:
     url, _, me_fake = service
     phone = next(
@@ -76,3 +83,52 @@ async def test_locks_a_lost_device(service: tuple[str, FakeSimpleMDM, FakeManage
             assert response.status == 422
     assert me_fake.state.devices[phone.id].lock_count == 1
     assert me_fake.state.devices[phone.id].last_lock_message == "Lost: call IT"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.anyio
+async def test_the_readme_command_serves_the_fakes_when_no_credentials_are_set() -> None:
+    """``uvicorn examples.fastapi_app:app`` as the README says, in a clean environment."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "examples.fastapi_app:app", "--port", str(port)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIMPLEMDM_", "MANAGEENGINE_"))}
+    async with await anyio.open_process(
+        command, cwd=ROOT, env=env, stderr=subprocess.STDOUT
+    ) as process:
+        try:
+            assert process.stdout is not None
+            output = b""
+            with anyio.fail_after(60):
+                while b"Uvicorn running on" not in output:
+                    output += await process.stdout.receive()
+            assert b"serving the built-in fakes" in output
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/devices", params={"limit": "1000"}) as reply,
+            ):
+                assert reply.status == 200
+                devices = await reply.json()
+            assert len(devices) == 100
+            assert {d["source"] for d in devices} == {"simplemdm", "manageengine"}
+        finally:
+            process.terminate()
+            await process.wait()
+
+
+def test_credentials_in_the_environment_choose_the_backends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [n for n in os.environ if n.startswith(("SIMPLEMDM_", "MANAGEENGINE_"))]:
+        monkeypatch.delenv(name)
+    assert configured_backends() == []
+    monkeypatch.setenv("SIMPLEMDM_API_KEY", "key")
+    (only,) = configured_backends()
+    assert isinstance(only, SimpleMDM)
+    monkeypatch.setenv("MANAGEENGINE_API_KEY", "key")
+    monkeypatch.setenv("MANAGEENGINE_SERVER_URL", "https://mdm.corp.example:8383")
+    assert [type(b) for b in configured_backends()] == [SimpleMDM, ManageEngine]
