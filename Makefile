@@ -93,12 +93,14 @@ $(DOCS_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
 	touch $(DOCS_STAMP)
 
-# The site from docs/ and mkdocs.yml into site/; --strict fails on a broken link or reference.
+# The site from docs/ and mkdocs.yml into site/; --strict fails on a broken link or reference,
+# and tests/docs_hooks.py on a public name missing from the API reference. (Material's
+# notice about MkDocs 2.0 is silenced: it says nothing about this site.)
 docs: $(DOCS_STAMP)
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 docs-serve: $(DOCS_STAMP)
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 clean:
 	rm -rf $(VENV) .coverage coverage.txt .mypy_cache .ruff_cache build dist site *.egg-info

@@ -31,6 +31,7 @@ import pytest
 from mdmkit import MDM, Fleet
 from mdmkit.http.client import NativeClient
 from mdmkit.testing import FakeManageEngine, FakeSimpleMDM
+from tests import docs_hooks
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -192,3 +193,29 @@ def test_the_readme_example_names_only_public_api() -> None:
     for imported in re.findall(r"from mdmkit import (.+)", first.code):
         for name in imported.split(","):
             assert name.strip() in mdmkit.__all__
+
+
+def test_the_reference_table_lists_every_public_name() -> None:
+    import mdmkit
+
+    table = docs_hooks.names_table()
+    for name in mdmkit.__all__:
+        if name != "__version__":
+            assert f"| [`{name}`][" in table
+    page = (ROOT / "docs" / "reference" / "mdmkit.md").read_text()
+    assert docs_hooks.MARKER in page
+
+
+def test_the_build_fails_on_a_public_name_missing_from_the_reference() -> None:
+    everything = {
+        f"{package}.{name}"
+        for package in docs_hooks.PACKAGES
+        for name in docs_hooks.public_names(package)
+    }
+    assert docs_hooks.undocumented(everything) == []
+    assert docs_hooks.undocumented(everything - {"mdmkit.testing.FakeClock"}) == [
+        "mdmkit.testing.FakeClock"
+    ]
+    # an entry under the defining module counts as well
+    moved = everything - {"mdmkit.Device"} | {"mdmkit.core.models.Device"}
+    assert docs_hooks.undocumented(moved) == []

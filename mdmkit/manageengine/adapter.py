@@ -1,6 +1,6 @@
 """``ManageEngine``: the common interface (``mdmkit.core.interface.MDM``) over ManageEngineClient.
 
-Every call goes through ``self.native`` (a :class:`ManageEngineClient`), so the neutral
+Every call goes through ``self.native`` (a ``ManageEngineClient``), so the neutral
 services share its auth, limits and retries; ``mapping.py`` turns the answers into neutral
 models. What ManageEngine does its own way:
 
@@ -417,7 +417,7 @@ class ManageEngineAssignments(_Section, AssignmentService):
 class ManageEngine(MDM):
     """ManageEngine MDM (Cloud or on-premises) behind the common interface; ``async with``.
 
-    ``native`` is the complete :class:`ManageEngineClient`. ``upload_defaults`` are extra
+    ``native`` is the complete ``ManageEngineClient``. ``upload_defaults`` are extra
     ``apps.create`` fields for ``apps.upload`` and ``apps.add_from_store``; ManageEngine needs
     ``app_category_id`` (no default) and ``supported_devices`` (default 3).
     """

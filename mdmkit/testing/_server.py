@@ -1,8 +1,8 @@
 """Plumbing shared by the fake servers: lifecycle, body parsing, auth, faults and the request log.
 
-A vendor fake subclasses :class:`FakeServer`, says how to authenticate and which routes exist,
-and writes plain synchronous handlers that take a :class:`Call` and return a response (or raise
-:class:`Problem`). Everything that happens around a handler lives here, once for every vendor.
+A vendor fake subclasses ``FakeServer``, says how to authenticate and which routes exist,
+and writes plain synchronous handlers that take a ``Call`` and return a response (or raise
+``Problem``). Everything that happens around a handler lives here, once for every vendor.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ class Call(Generic[S]):
 
     Arguments are looked up in the JSON object body, then the form body, then the query
     string; the last value of a repeated name wins. ``invalid(name, message)`` builds the
-    Problem an invalid argument answers with (the server's :meth:`FakeServer.invalid_argument`).
+    Problem an invalid argument answers with (the server's ``FakeServer.invalid_argument()``).
     """
 
     def __init__(
@@ -319,10 +319,9 @@ _BODY = web.RequestKey("mdmkit_body", Body)
 class FakeServer(Generic[S]):
     """An aiohttp server on 127.0.0.1 that authenticates, injects faults and logs requests.
 
-    Subclasses set ``prefix``, implement :meth:`authenticate` and :meth:`routes`, and keep
-    their store in ``state``; the other hooks (:meth:`authorize`, :meth:`check_body`,
-    :meth:`error_payload`, :meth:`invalid_argument`, :meth:`unrouted`) and the class attributes
-    have defaults.
+    Subclasses set ``prefix``, implement ``authenticate()`` and ``routes()``, and keep
+    their store in ``state``; the other hooks (``authorize()``, ``check_body()``,
+    ``error_payload()``, ``invalid_argument()``, ``unrouted()``) and the class attributes have defaults.
     Use it as an async context manager.
     """
 
@@ -366,10 +365,10 @@ class FakeServer(Generic[S]):
         return "unauthorized"
 
     def authorize(self, route: Route[S], request: web.Request) -> None:
-        """Raise :class:`Problem` when authenticated credentials may not use ``route`` (403)."""
+        """Raise ``Problem`` when authenticated credentials may not use ``route`` (403)."""
 
     def check_body(self, body: Body) -> None:
-        """Raise :class:`Problem` for a body the vendor refuses before routing (default: none)."""
+        """Raise ``Problem`` for a body the vendor refuses before routing (default: none)."""
 
     def invalid_argument(self, name: str, message: str) -> Problem:
         """The Problem an invalid argument ``name`` answers with (default 422)."""

@@ -1,6 +1,6 @@
 """Every request a fake server saw, so a test can assert what was sent and how often.
 
-Vendor-neutral: both fakes record into a :class:`RequestLog`. A request is recorded as soon
+Vendor-neutral: both fakes record into a ``RequestLog``. A request is recorded as soon
 as it arrives (``status`` 0) and updated when it is answered, so a request the client gave up
 on still counts; a dropped connection keeps ``status`` 0.
 """
@@ -52,7 +52,7 @@ class RecordedRequest:
 
 
 class RequestLog:
-    """An append-only list of :class:`RecordedRequest` with small query helpers."""
+    """An append-only list of ``RecordedRequest`` with small query helpers."""
 
     def __init__(self) -> None:
         self._items: list[RecordedRequest] = []
@@ -81,7 +81,7 @@ class RequestLog:
         ]
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
-        """How many records :meth:`filter` would return."""
+        """How many records ``filter()`` would return."""
         return len(self.filter(method, path))
 
     def last(self) -> RecordedRequest:

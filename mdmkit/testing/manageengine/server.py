@@ -10,7 +10,7 @@ mdmkit's client::
         fake.state.devices[device_id].lock_count
 
 Cloud mode takes ``Authorization: Zoho-oauthtoken <access token>`` minted by the fake's
-:class:`FakeZohoAccounts` (always running, sharing the clock) and checks each endpoint's
+``FakeZohoAccounts`` (always running, sharing the clock) and checks each endpoint's
 scope (see ``scopes.py``). On-premises mode takes ``Authorization: <api_key>`` and knows no
 scopes. No answer carries an ``x-request-id``: ManageEngine is not known to send one.
 """
@@ -118,7 +118,7 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
 
     @property
     def url(self) -> str:
-        """The same as :attr:`base_url`."""
+        """The same as ``base_url``."""
         return self.root_url
 
     @property
@@ -142,7 +142,7 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
         return manageengine_client(self, **options)
 
     def mdm(self, **options: Any) -> ManageEngine:
-        """A new neutral ``ManageEngine`` on this fake, wired like :meth:`client`, with
+        """A new neutral ``ManageEngine`` on this fake, wired like ``client()``, with
         ``upload_defaults={"app_category_id": 1}`` unless given."""
         from mdmkit.testing.wiring import manageengine_mdm
 

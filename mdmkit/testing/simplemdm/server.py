@@ -102,7 +102,7 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         return simplemdm_client(self, **options)
 
     def mdm(self, **options: Any) -> SimpleMDM:
-        """A new neutral ``SimpleMDM`` on this fake, wired like :meth:`client`."""
+        """A new neutral ``SimpleMDM`` on this fake, wired like ``client()``."""
         from mdmkit.testing.wiring import simplemdm_mdm
 
         return simplemdm_mdm(self, **options)
