@@ -321,7 +321,8 @@ class FakeServer(Generic[S]):
 
     Subclasses set ``prefix``, implement ``authenticate()`` and ``routes()``, and keep
     their store in ``state``; the other hooks (``authorize()``, ``check_body()``,
-    ``error_payload()``, ``invalid_argument()``, ``unrouted()``) and the class attributes have defaults.
+    ``error_payload()``, ``invalid_argument()``, ``unrouted()``) and the class attributes
+    have defaults.
     Use it as an async context manager.
     """
 
