@@ -12,6 +12,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "DeadlineExceededError",
     "InvalidRequestError",
     "InvalidWebhookError",
     "MDMError",
@@ -21,6 +22,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseFormatError",
+    "ResponseTooLargeError",
     "ServerError",
     "TransportError",
     "UnsupportedOperation",
@@ -61,13 +63,49 @@ class UnsupportedOperation(MDMError):
 
 
 class TransportError(MDMError):
-    """The connection failed or timed out, after every retry the policy allowed."""
+    """The connection failed or timed out, after every retry the policy allowed.
 
-    def __init__(self, message: str, *, method: str = "", url: str = "", attempts: int = 1) -> None:
+    ``error_type`` names the underlying failure (``"ServerDisconnectedError"``,
+    ``"TimeoutError"``...); the aiohttp exception itself is not chained, since it carries
+    the request's headers and so its credentials.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        attempts: int = 1,
+        error_type: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
         self.attempts = attempts
+        self.error_type = error_type
+
+
+class DeadlineExceededError(TransportError):
+    """The call's deadline (``Timeout(deadline=...)``) passed before it could finish.
+
+    ``attempts`` counts the requests sent; ``last_error`` is the failure that the next
+    retry would have followed, if there was one (also chained as ``__cause__``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        deadline: float,
+        method: str = "",
+        url: str = "",
+        attempts: int = 0,
+        last_error: MDMError | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url, attempts=attempts)
+        self.deadline = deadline
+        self.last_error = last_error
 
 
 class ResponseFormatError(MDMError):
@@ -82,6 +120,20 @@ class ResponseFormatError(MDMError):
         self.status = status
         self.excerpt = excerpt
         self.url = url
+
+
+class ResponseTooLargeError(ResponseFormatError):
+    """A response body, as received or once inflated, is larger than ``max_response_size``.
+
+    Reading stops at the limit (nothing past it is kept in memory) and the call is not
+    retried: the server would send the same body again.
+    """
+
+    def __init__(
+        self, message: str, *, limit: int, status: int | None = None, url: str = ""
+    ) -> None:
+        super().__init__(message, status=status, url=url)
+        self.limit = limit
 
 
 class UploadError(MDMError):

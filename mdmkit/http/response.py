@@ -1,12 +1,15 @@
 """What a finished request gave back, and which error a failed one means.
 
-``error_from_response`` and ``delivery_of`` are pure: plain status, headers and body in,
-an exception or a classification out, so every mapping is tested without a server.
+``error_from_response`` and ``failure_of`` are pure: plain status, headers and body (or an
+exception) in, an error or a classification out, so every mapping is tested without a server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import base64
+import binascii
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -25,11 +28,14 @@ from mdmkit.http.retry import Delivery, server_wait
 __all__ = [
     "ErrorDetail",
     "ErrorParser",
+    "Failure",
     "Response",
     "delivery_of",
     "error_from_response",
     "excerpt",
+    "failure_of",
     "generic_error_detail",
+    "redact",
 ]
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-correlation-id", "x-zoho-request-id")
@@ -116,3 +122,70 @@ def delivery_of(exc: BaseException) -> Delivery:
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         return Delivery.NOT_SENT
     return Delivery.MAYBE_SENT
+
+
+@attrs.frozen
+class Failure:
+    """What mdmkit keeps of an exception from aiohttp: its type's name and a safe message.
+
+    aiohttp's exceptions hold the request (``request_info.headers``: the credentials), so
+    they are never chained to an mdmkit error; raise the mdmkit error outside the ``except``
+    block, so that ``__context__`` does not keep the original either.
+    """
+
+    error_type: str
+    detail: str
+    delivery: Delivery
+
+    def __str__(self) -> str:
+        return f"{self.error_type}: {self.detail}" if self.detail else self.error_type
+
+
+DETAIL_LIMIT = 300
+REDACTED = "<redacted>"
+
+
+def failure_of(exc: BaseException, *, secrets: Iterable[str] = ()) -> Failure:
+    """The safe description of a failed send: no headers, no ``secrets``, one short line.
+
+    ``secrets`` are the credentials the request carried (header values, form fields): a
+    server can echo them into a status line that aiohttp quotes in its message.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        text = f"{exc.status}, {exc.message}"  # str() would add nothing but the URL
+    else:
+        text = str(exc)
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    text = redact(text, secrets)
+    if len(text) > DETAIL_LIMIT:
+        text = text[:DETAIL_LIMIT] + "..."
+    return Failure(type(exc).__name__, text, delivery_of(exc))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every form of each secret (whole, its words, Basic credentials) hidden."""
+    forms = sorted({form for secret in secrets for form in _forms(secret)}, key=len, reverse=True)
+    for form in forms:
+        text = text.replace(form, REDACTED)
+    return text
+
+
+def _forms(secret: str) -> Iterator[str]:
+    """A secret as it may be quoted: whole, each long word of it, a Basic header decoded."""
+    if len(secret) < 4:
+        return
+    yield secret
+    words = secret.split()
+    for word in words:
+        if len(word) >= 8:
+            yield word
+    if len(words) == 2 and words[0].lower() == "basic":
+        try:
+            decoded = base64.b64decode(words[1], validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return
+        yield decoded
+        yield from (part for part in decoded.split(":") if len(part) >= 8)

@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import json as jsonlib
 import logging
+import math
 import random
 import re
 import time
@@ -25,17 +26,31 @@ import attrs
 from yarl import URL
 
 from mdmkit._version import __version__
-from mdmkit.core.errors import ConfigurationError, InvalidRequestError, TransportError
+from mdmkit.core.errors import (
+    ConfigurationError,
+    DeadlineExceededError,
+    InvalidRequestError,
+    MDMError,
+    TransportError,
+)
+from mdmkit.http.body import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_RESPONSE_SIZE,
+    ERROR_BODY_LIMIT,
+    check_max_response_size,
+    read_body,
+)
 from mdmkit.http.paths import same_origin, url_problem
 from mdmkit.http.ratelimit import RateLimiter
 from mdmkit.http.response import (
     ErrorParser,
+    Failure,
     Response,
-    delivery_of,
     error_from_response,
+    failure_of,
     generic_error_detail,
 )
-from mdmkit.http.retry import RetryPolicy, decide, server_wait
+from mdmkit.http.retry import Decision, RetryPolicy, decide, server_wait
 from mdmkit.http.uploads import FileSource, FormField, multipart_body
 
 __all__ = ["Auth", "Params", "Timeout", "Transport", "check_base_url"]
@@ -64,11 +79,22 @@ class Auth(Protocol):
 
 @attrs.frozen(kw_only=True)
 class Timeout:
-    """Seconds allowed to connect, and for a whole attempt (longer for uploads)."""
+    """Seconds allowed to connect, for a whole attempt (longer for uploads), and for the call.
+
+    ``read`` (or ``upload``) bounds one attempt from sending to the last byte of the body
+    read and inflated. ``deadline``, when set, bounds the whole call: every attempt, every
+    backoff and rate-limit wait; a wait that would pass it is not started.
+    """
 
     connect: float = 10.0
     read: float = 60.0
     upload: float = 600.0
+    deadline: float | None = attrs.field(default=None)
+
+    @deadline.validator
+    def _check_deadline(self, _: attrs.Attribute[float | None], value: float | None) -> None:
+        if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
+            raise ConfigurationError(f"Timeout.deadline must be positive seconds, got {value!r}")
 
 
 def check_base_url(url: str, *, allow_insecure: bool = False, setting: str = "base_url") -> str:
@@ -126,6 +152,71 @@ class _Body:
     empty: bool = True
 
 
+@attrs.frozen
+class _BodySpec:
+    """What the caller gave as the body, opened afresh for every attempt."""
+
+    form: Mapping[str, str] | Sequence[tuple[str, str]] | None
+    json: Any
+    multipart: Sequence[FormField] | None
+    content: FileSource | None
+
+
+class _Credentials:
+    """One attempt's auth headers, out of every repr: error trackers record frame locals."""
+
+    __slots__ = ("headers",)
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self.headers = headers
+
+    def __repr__(self) -> str:
+        return "<credentials: redacted>"
+
+
+@attrs.frozen
+class _Received:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = attrs.field(repr=False)
+
+
+@attrs.define(kw_only=True)
+class _Call:
+    """One logical request on its way: what it sends, its limits, and how far it got.
+
+    ``ends`` is the deadline on the transport's clock (None: no deadline); ``seconds``
+    bounds one attempt, from sending to the last byte of the body read and inflated.
+    """
+
+    method: str
+    url: str
+    params: Params | None
+    headers: Mapping[str, str]
+    body: _BodySpec
+    idempotent: bool | None
+    replayable: bool
+    seconds: float
+    connect: float
+    deadline: float | None
+    ends: float | None
+    sends: int = 0
+    last_error: MDMError | None = None
+
+    def expired(self, why: str) -> DeadlineExceededError:
+        """The error for a call whose deadline has come; ``why`` says where it caught the call."""
+        last = f"; last failure: {self.last_error}" if self.last_error is not None else ""
+        return DeadlineExceededError(
+            f"{self.method} {_log_path(self.url)}: the {self.deadline:g}s deadline passed after "
+            f"{self.sends} attempt(s) ({why}){last}",
+            deadline=self.deadline or 0.0,
+            method=self.method,
+            url=self.url,
+            attempts=self.sends,
+            last_error=self.last_error,
+        )
+
+
 class Transport:
     """Sends requests for one client: one session, one concurrency limit, one retry policy."""
 
@@ -145,6 +236,7 @@ class Transport:
         sleep: Sleep = anyio.sleep,
         rand: Callable[[], float] = random.random,
         default_headers: Mapping[str, str] | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
@@ -155,11 +247,16 @@ class Transport:
         self.max_concurrency = max_concurrency
         self.retry = retry or RetryPolicy()
         self.timeout = timeout or Timeout()
+        self.max_response_size = check_max_response_size(max_response_size)
         self.clock = clock
         self.sleep = sleep
         self.rate_limiter = RateLimiter(requests_per_second, clock=clock, sleep=sleep)
         self._rand = rand
-        self._default_headers = {"User-Agent": USER_AGENT, **(default_headers or {})}
+        self._default_headers = {
+            "User-Agent": USER_AGENT,
+            "Accept-Encoding": ACCEPT_ENCODING,  # what read_body can inflate, nothing else
+            **(default_headers or {}),
+        }
         self._session = session
         self._owns_session = session is None
         self._capacity: anyio.CapacityLimiter | None = None
@@ -244,8 +341,13 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         upload: bool = False,
+        limits: Timeout | None = None,
     ) -> Response:
-        """Send one logical request, retrying per policy; raise the mapped error on failure."""
+        """Send one logical request, retrying per policy; raise the mapped error on failure.
+
+        ``limits`` replaces the transport's Timeout for this call; its ``deadline`` bounds
+        every attempt, wait and backoff of the call together (DeadlineExceededError past it).
+        """
         method = method.upper()
         url = self.url_for(path)
         given = [form is not None, json is not _NO_JSON, multipart is not None, content is not None]
@@ -254,114 +356,165 @@ class Transport:
         files = [v for _, v in multipart or () if isinstance(v, FileSource)]
         if content is not None:
             files.append(content)
-        replayable = all(f.replayable for f in files)
-        upload = upload or bool(files)
-        timeout = aiohttp.ClientTimeout(
-            total=self.timeout.upload if upload else self.timeout.read,
-            sock_connect=self.timeout.connect,
+        limits = limits or self.timeout
+        call = _Call(
+            method=method,
+            url=url,
+            params=params,
+            headers=headers or {},
+            body=_BodySpec(form, json, multipart, content),
+            idempotent=idempotent,
+            replayable=all(f.replayable for f in files),
+            seconds=limits.upload if upload or files else limits.read,
+            connect=limits.connect,
+            deadline=limits.deadline,
+            ends=None if limits.deadline is None else self.clock() + limits.deadline,
         )
         session = await self.session()
-        target = URL(url, encoded=True)
-        attempt = sends = 0
+        real_end = math.inf if limits.deadline is None else anyio.current_time() + limits.deadline
+        with anyio.CancelScope(deadline=real_end):
+            return await self._retrying(call, session)
+        # the scope ended the call: its deadline passed during an attempt or a wait
+        raise call.expired(f"it passed during attempt {call.sends}") from call.last_error
+
+    async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
+        attempt = 0
         refreshed = False
         while True:
-            attempt += 1
-            sends += 1
             await self.rate_limiter.acquire()
-            auth_headers = await self.auth.headers(self)
+            credentials = _Credentials(await self.auth.headers(self))
+            if call.ends is not None and self.clock() >= call.ends:
+                raise call.expired("it came before the next attempt was sent") from call.last_error
+            attempt += 1
+            call.sends += 1
             started = self.clock()
+            failure: Failure | None = None
             try:
-                async with (
-                    self._body(form, json, multipart, content) as body,
-                    self.capacity,
-                ):
-                    all_headers = {
-                        **self._default_headers,
-                        **body.headers,
-                        **(headers or {}),
-                        **auth_headers,
-                    }
-                    async with session.request(
-                        method,
-                        target,
-                        params=params,
-                        data=body.data,
-                        headers=all_headers,
-                        timeout=timeout,
-                        allow_redirects=False,
-                        skip_auto_headers=("Content-Type",) if body.empty else (),
-                    ) as raw:
-                        payload = await raw.read()
-                        status = raw.status
-                        response_headers = {k.lower(): v for k, v in raw.headers.items()}
+                received = await self._exchange(call, session, credentials)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                elapsed = self.clock() - started
-                delivery = delivery_of(exc)
+                failure = failure_of(exc, secrets=credentials.headers.values())
+            # raised from here on, never inside the except: the aiohttp exception holds the
+            # request's headers and must not become the __context__ of an mdmkit error
+            elapsed = self.clock() - started
+            path = _log_path(call.url)
+            if failure is not None:
                 logger.debug(
                     "%s %s -> %s (attempt %d, %.3fs)",
-                    method,
-                    _log_path(url),
-                    type(exc).__name__,
-                    sends,
+                    call.method,
+                    path,
+                    failure.error_type,
+                    call.sends,
                     elapsed,
                 )
                 decision = decide(
                     self.retry,
-                    method=method,
+                    method=call.method,
                     attempt=attempt,
-                    delivery=delivery,
+                    delivery=failure.delivery,
                     rand=self._rand(),
-                    idempotent=idempotent,
-                    replayable=replayable,
+                    idempotent=call.idempotent,
+                    replayable=call.replayable,
+                )
+                error: MDMError = TransportError(
+                    f"{call.method} {path} failed: {failure} ({decision.reason})",
+                    method=call.method,
+                    url=call.url,
+                    attempts=call.sends,
+                    error_type=failure.error_type,
                 )
                 if not decision.retry:
-                    raise TransportError(
-                        f"{method} {_log_path(url)} failed: {_describe(exc)} ({decision.reason})",
-                        method=method,
-                        url=url,
-                        attempts=sends,
-                    ) from exc
-                logger.debug("retrying in %.2fs: %s", decision.delay, decision.reason)
-                await self.sleep(decision.delay)
+                    raise error
+                await self._back_off(call, decision, error)
                 continue
 
-            elapsed = self.clock() - started
+            status = received.status
             logger.debug(
-                "%s %s -> %d (attempt %d, %.3fs)", method, _log_path(url), status, sends, elapsed
+                "%s %s -> %d (attempt %d, %.3fs)", call.method, path, status, call.sends, elapsed
             )
             response = Response(
                 status=status,
-                headers=response_headers,
-                body=payload,
-                method=method,
-                url=url,
-                attempts=sends,
+                headers=received.headers,
+                body=received.body,
+                method=call.method,
+                url=call.url,
+                attempts=call.sends,
                 elapsed=elapsed,
             )
             if status < 300:
                 return response
-            if status == 401 and not refreshed and await self.auth.refresh(self, auth_headers):
+            if (
+                status == 401
+                and not refreshed
+                and await self.auth.refresh(self, credentials.headers)
+            ):
                 refreshed = True
                 attempt -= 1  # the replay after a refresh is not a retry
                 continue
             now = self.clock()
             decision = decide(
                 self.retry,
-                method=method,
+                method=call.method,
                 attempt=attempt,
                 status=status,
-                headers=response_headers,
+                headers=received.headers,
                 now=now,
                 rand=self._rand(),
-                idempotent=idempotent,
-                replayable=replayable,
+                idempotent=call.idempotent,
+                replayable=call.replayable,
             )
+            error = error_from_response(response, self.error_parser, now=now)
             if not decision.retry:
-                raise error_from_response(response, self.error_parser, now=now)
-            if status == 429 and server_wait(response_headers, now) is not None:
+                raise error
+            if status == 429 and server_wait(received.headers, now) is not None:
                 self.rate_limiter.pause(decision.delay)  # every caller waits the server out
-            logger.debug("retrying in %.2fs: %s", decision.delay, decision.reason)
-            await self.sleep(decision.delay)
+            await self._back_off(call, decision, error)
+
+    async def _back_off(self, call: _Call, decision: Decision, error: MDMError) -> None:
+        """Wait before the next attempt, unless the wait would pass the call's deadline."""
+        call.last_error = error
+        if call.ends is not None and self.clock() + decision.delay > call.ends:
+            raise call.expired(
+                f"not retrying: a {decision.delay:.2f}s wait would pass it"
+            ) from error
+        logger.debug("retrying in %.2fs: %s", decision.delay, decision.reason)
+        await self.sleep(decision.delay)
+
+    async def _exchange(
+        self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials
+    ) -> _Received:
+        """One attempt: send, then read the body within max_response_size and call.seconds."""
+        spec = call.body
+        async with (
+            self._body(spec.form, spec.json, spec.multipart, spec.content) as body,
+            self.capacity,
+        ):
+            with anyio.move_on_after(call.seconds):
+                async with session.request(
+                    call.method,
+                    URL(call.url, encoded=True),
+                    params=call.params,
+                    data=body.data,
+                    headers={
+                        **self._default_headers,
+                        **body.headers,
+                        **call.headers,
+                        **credentials.headers,
+                    },
+                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=call.connect),
+                    allow_redirects=False,
+                    auto_decompress=False,  # read_body inflates, within the size limit
+                    skip_auto_headers=("Content-Type",) if body.empty else (),
+                ) as raw:
+                    ok = raw.status < 300
+                    payload = await read_body(
+                        raw,
+                        limit=self.max_response_size if ok else ERROR_BODY_LIMIT,
+                        truncate=not ok,  # an error body is read for its message only
+                    )
+                    return _Received(
+                        raw.status, {k.lower(): v for k, v in raw.headers.items()}, payload
+                    )
+        raise TimeoutError(f"no complete answer within {call.seconds:g}s")
 
     @asynccontextmanager
     async def _body(
@@ -394,8 +547,3 @@ def _pairs(form: Mapping[str, str] | Sequence[tuple[str, str]]) -> Sequence[tupl
 def _log_path(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

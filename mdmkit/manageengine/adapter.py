@@ -55,6 +55,7 @@ from mdmkit.core.models import (
     Vendor,
 )
 from mdmkit.core.pagination import Paginator
+from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
 from mdmkit.http.uploads import FileSource
@@ -448,6 +449,7 @@ class ManageEngine(MDM):
         requests_per_second: float | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         session: aiohttp.ClientSession | None = None,
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
@@ -467,6 +469,7 @@ class ManageEngine(MDM):
             requests_per_second=requests_per_second,
             retry=retry,
             timeout=timeout,
+            max_response_size=max_response_size,
             session=session,
             allow_insecure=allow_insecure,
             clock=clock,

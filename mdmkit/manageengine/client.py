@@ -16,6 +16,7 @@ import aiohttp
 import anyio
 
 from mdmkit.core.errors import ConfigurationError
+from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
 from mdmkit.http.convert import make_converter
 from mdmkit.http.retry import RetryPolicy
@@ -61,6 +62,7 @@ class ManageEngineClient(NativeClient):
         requests_per_second: float | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         session: aiohttp.ClientSession | None = None,
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
@@ -84,6 +86,7 @@ class ManageEngineClient(NativeClient):
             requests_per_second=requests_per_second,
             retry=retry,
             timeout=timeout,
+            max_response_size=max_response_size,
             session=session,
             allow_insecure=allow_insecure,
             clock=clock,

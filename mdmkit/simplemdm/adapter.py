@@ -36,6 +36,7 @@ from mdmkit.core.models import (
     Vendor,
 )
 from mdmkit.core.pagination import Page, Paginator
+from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.params import check_digits, check_text
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
@@ -418,6 +419,7 @@ class SimpleMDM(MDM):
         requests_per_second: float | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         session: aiohttp.ClientSession | None = None,
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
@@ -430,6 +432,7 @@ class SimpleMDM(MDM):
             requests_per_second=requests_per_second,
             retry=retry,
             timeout=timeout,
+            max_response_size=max_response_size,
             session=session,
             allow_insecure=allow_insecure,
             clock=clock,

@@ -15,6 +15,7 @@ import aiohttp
 import anyio
 
 from mdmkit.core.errors import ConfigurationError
+from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
 from mdmkit.http.convert import make_converter
 from mdmkit.http.retry import RetryPolicy
@@ -79,6 +80,7 @@ class SimpleMDMClient(NativeClient):
         requests_per_second: float | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         session: aiohttp.ClientSession | None = None,
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
@@ -92,6 +94,7 @@ class SimpleMDMClient(NativeClient):
             requests_per_second=requests_per_second,
             retry=retry,
             timeout=timeout,
+            max_response_size=max_response_size,
             session=session,
             allow_insecure=allow_insecure,
             clock=clock,
