@@ -93,7 +93,8 @@ class Timeout:
 
     @deadline.validator
     def _check_deadline(self, _: attrs.Attribute[float | None], value: float | None) -> None:
-        if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if value is not None and not (number and 0 < value < math.inf):
             raise ConfigurationError(f"Timeout.deadline must be positive seconds, got {value!r}")
 
 

@@ -46,6 +46,7 @@ class RawServer:
         self.seen_headers: list[dict[str, str]] = []
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
+        self._stopping = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -57,8 +58,7 @@ class RawServer:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
 
     async def stop(self) -> None:
-        for writer in list(self._open):
-            writer.close()
+        self._stopping.set()  # silent handlers end: nothing is left to cancel
         assert self._server is not None
         self._server.close()
         await self._server.wait_closed()
@@ -82,7 +82,8 @@ class RawServer:
             answer = self.answers[name]
             data = answer(headers) if callable(answer) else answer
             if data == SILENT:
-                await asyncio.Event().wait()
+                await self._stopping.wait()
+                return
             if data == RESET:
                 sock = writer.get_extra_info("socket")
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
