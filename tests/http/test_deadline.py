@@ -8,7 +8,7 @@ real time; where a server really stalls, the deadline is a fraction of a second 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
@@ -36,18 +36,8 @@ pytestmark = pytest.mark.anyio
 GUARD = 10.0  # seconds a test may hang before it fails; never reached when the code works
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def fake(clock: FakeClock) -> AsyncIterator[FakeSimpleMDM]:
-    async with FakeSimpleMDM(devices=5, seed=1, clock=clock) as server:
-        yield server
-
-
 def client(fake: FakeSimpleMDM, clock: FakeClock, **options: Any) -> SimpleMDMClient:
+    """A client on the plugin's fake, sleeping on its virtual clock."""
     return SimpleMDMClient(
         fake.api_key, base_url=fake.url, clock=clock.time, sleep=clock.sleep, **options
     )
@@ -57,16 +47,16 @@ def client(fake: FakeSimpleMDM, clock: FakeClock, **options: Any) -> SimpleMDMCl
 
 
 async def test_a_retry_after_wait_that_would_pass_the_deadline_is_not_started(
-    fake: FakeSimpleMDM, clock: FakeClock
+    fake_simplemdm: FakeSimpleMDM, fake_clock: FakeClock
 ) -> None:
-    fake.faults.add(RateLimited(retry_after=4), route="GET */account", times=None)
-    async with client(fake, clock, timeout=Timeout(deadline=10)) as sm:
+    fake_simplemdm.faults.add(RateLimited(retry_after=4), route="GET */account", times=None)
+    async with client(fake_simplemdm, fake_clock, timeout=Timeout(deadline=10)) as sm:
         with pytest.raises(DeadlineExceededError) as info:
             await sm.account.get()
     error = info.value
-    assert clock.sleeps == [4, 4]  # at t=8 a third wait would end at 12, past 10
+    assert fake_clock.sleeps == [4, 4]  # at t=8 a third wait would end at 12, past 10
     assert error.attempts == 3
-    assert fake.requests.count(path="*/account") == 3
+    assert fake_simplemdm.requests.count(path="*/account") == 3
     assert isinstance(error, TransportError)
     assert isinstance(error.last_error, RateLimitError)
     assert error.__cause__ is error.last_error
@@ -75,43 +65,49 @@ async def test_a_retry_after_wait_that_would_pass_the_deadline_is_not_started(
     assert "a 4.00s wait would pass it" in str(error)
 
 
-async def test_backoffs_count_against_the_deadline(fake: FakeSimpleMDM, clock: FakeClock) -> None:
-    fake.faults.add(FakeServerError(503), route="GET */account", times=None)
+async def test_backoffs_count_against_the_deadline(
+    fake_simplemdm: FakeSimpleMDM, fake_clock: FakeClock
+) -> None:
+    fake_simplemdm.faults.add(FakeServerError(503), route="GET */account", times=None)
     policy = RetryPolicy(max_attempts=10, initial_backoff=1.0, jitter=0.0)
-    async with client(fake, clock, retry=policy, timeout=Timeout(deadline=5)) as sm:
+    async with client(fake_simplemdm, fake_clock, retry=policy, timeout=Timeout(deadline=5)) as sm:
         with pytest.raises(DeadlineExceededError) as info:
             await sm.account.get()
-    assert clock.sleeps == [1.0, 2.0]  # then 4 s from t=3 would end at 7
+    assert fake_clock.sleeps == [1.0, 2.0]  # then 4 s from t=3 would end at 7
     assert info.value.attempts == 3
     assert isinstance(info.value.last_error, ServerError)
 
 
 async def test_without_a_deadline_the_policy_alone_decides(
-    fake: FakeSimpleMDM, clock: FakeClock
+    fake_simplemdm: FakeSimpleMDM, fake_clock: FakeClock
 ) -> None:
-    fake.faults.add(RateLimited(retry_after=30), route="GET */account", times=None)
-    async with client(fake, clock) as sm:
+    fake_simplemdm.faults.add(RateLimited(retry_after=30), route="GET */account", times=None)
+    async with client(fake_simplemdm, fake_clock) as sm:
         with pytest.raises(RateLimitError):
             await sm.account.get()
-    assert clock.sleeps == [30, 30, 30]
+    assert fake_clock.sleeps == [30, 30, 30]
 
 
 async def test_a_rate_limit_wait_past_the_deadline_sends_nothing_more(
-    fake: FakeSimpleMDM, clock: FakeClock
+    fake_simplemdm: FakeSimpleMDM, fake_clock: FakeClock
 ) -> None:
-    async with client(fake, clock, requests_per_second=0.1, timeout=Timeout(deadline=5)) as sm:
+    async with client(
+        fake_simplemdm, fake_clock, requests_per_second=0.1, timeout=Timeout(deadline=5)
+    ) as sm:
         await sm.account.get()  # the first request goes at once
         with pytest.raises(DeadlineExceededError, match="before the next attempt was sent"):
             await sm.account.get()  # the limiter held it for 10 s: past its deadline
-    assert fake.requests.count(path="*/account") == 1
+    assert fake_simplemdm.requests.count(path="*/account") == 1
 
 
-async def test_a_deadline_can_be_given_for_one_call(fake: FakeSimpleMDM, clock: FakeClock) -> None:
-    fake.faults.add(RateLimited(retry_after=4), route="GET */account", times=None)
-    async with client(fake, clock) as sm:
+async def test_a_deadline_can_be_given_for_one_call(
+    fake_simplemdm: FakeSimpleMDM, fake_clock: FakeClock
+) -> None:
+    fake_simplemdm.faults.add(RateLimited(retry_after=4), route="GET */account", times=None)
+    async with client(fake_simplemdm, fake_clock) as sm:
         with pytest.raises(DeadlineExceededError):
             await sm.transport.request("GET", "/account", limits=Timeout(deadline=6))
-    assert clock.sleeps == [4]
+    assert fake_clock.sleeps == [4]
     assert sm.transport.timeout.deadline is None  # the client's own setting is untouched
 
 
