@@ -98,14 +98,19 @@ def generic_error_detail(status: int, headers: Mapping[str, str], body: bytes) -
     return ErrorDetail(excerpt(body) or f"HTTP {status}")
 
 
-def error_from_response(response: Response, parser: ErrorParser, *, now: float) -> APIError:
-    """The typed error for a failed response, with the vendor's message and request id."""
+def error_from_response(
+    response: Response, parser: ErrorParser, *, now: float, secrets: Iterable[str] = ()
+) -> APIError:
+    """The typed error for a failed response, with the vendor's message and request id.
+
+    ``secrets`` (the request's credentials) are hidden should the server echo them back.
+    """
     detail = parser(response.status, response.headers, response.body)
     cls = error_class_for_status(response.status)
     error = cls(
-        detail.message,
+        redact(detail.message, secrets),
         status=response.status,
-        code=detail.code,
+        code=None if detail.code is None else redact(detail.code, secrets),
         request_id=response.request_id,
         method=response.method,
         url=response.url,
@@ -143,6 +148,7 @@ class Failure:
 
 DETAIL_LIMIT = 300
 REDACTED = "<redacted>"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def failure_of(exc: BaseException, *, secrets: Iterable[str] = ()) -> Failure:
@@ -160,9 +166,6 @@ def failure_of(exc: BaseException, *, secrets: Iterable[str] = ()) -> Failure:
     if len(text) > DETAIL_LIMIT:
         text = text[:DETAIL_LIMIT] + "..."
     return Failure(type(exc).__name__, text, delivery_of(exc))
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -463,7 +463,9 @@ class Transport:
                 idempotent=call.idempotent,
                 replayable=call.replayable,
             )
-            error = error_from_response(response, self.error_parser, now=now)
+            error = error_from_response(
+                response, self.error_parser, now=now, secrets=credentials.headers.values()
+            )
             if not decision.retry:
                 raise error
             if status == 429 and server_wait(received.headers, now) is not None:
