@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -29,6 +30,7 @@ from mdmkit.http.client import NativeClient
 from mdmkit.http.response import REDACTED, failure_of, redact
 from mdmkit.http.retry import Delivery, RetryPolicy
 from mdmkit.http.transport import Timeout
+from mdmkit.http.uploads import FileSource
 from mdmkit.manageengine import ManageEngineClient
 from mdmkit.simplemdm import SimpleMDMClient
 from mdmkit.testing import FakeClock
@@ -170,6 +172,21 @@ async def test_no_secret_is_reachable_from_the_error_a_broken_answer_causes(
         assert error.__context__ is None
     auth = server.seen_headers[-1]["authorization"]
     assert any(secret in auth for secret in SECRETS)  # the request really carried one
+
+
+@pytest.mark.parametrize("kind", ["bad_status", "reset", "echo_status", "echo_body", "stall"])
+async def test_an_upload_that_fails_leaves_no_secret_in_its_error(
+    server: Any, kind: str, tmp_path: Path
+) -> None:
+    app = tmp_path / "Surf.ipa"
+    app.write_bytes(b"PK\x03\x04" + b"\0" * 100_000)
+    upload: list[tuple[str, str | FileSource]] = [("name", "Surf"), ("binary", FileSource.of(app))]
+    options = {"timeout": Timeout(upload=0.2), "retry": RetryPolicy.never()}
+    async with simplemdm(server.url, **options) as client:
+        with pytest.raises(MDMError) as info:
+            await client.request("POST", f"/api/v1/{kind}", multipart=upload)
+    assert_clean(info.value)
+    assert server.hits[kind] == 1  # a POST that may have arrived is not sent twice
 
 
 async def test_a_redacted_echo_still_says_what_went_wrong(server: Any) -> None:
