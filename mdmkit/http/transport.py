@@ -202,6 +202,7 @@ class _Call:
     deadline: float | None
     ends: float | None
     sends: int = 0
+    in_flight: bool = False
     last_error: MDMError | None = None
 
     def expired(self, why: str) -> DeadlineExceededError:
@@ -376,7 +377,12 @@ class Transport:
         with anyio.CancelScope(deadline=real_end):
             return await self._retrying(call, session)
         # the scope ended the call: its deadline passed during an attempt or a wait
-        raise call.expired(f"it passed during attempt {call.sends}") from call.last_error
+        if call.in_flight:
+            why = f"it passed during attempt {call.sends}"
+        else:
+            why = f"it passed before attempt {call.sends + 1} was sent (waiting for credentials,"
+            why += " a rate limit or a free slot)"
+        raise call.expired(why) from call.last_error
 
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
         attempt = 0
@@ -394,6 +400,7 @@ class Transport:
                 received = await self._exchange(call, session, credentials)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = failure_of(exc, secrets=credentials.headers.values())
+            call.in_flight = False
             # raised from here on, never inside the except: the aiohttp exception holds the
             # request's headers and must not become the __context__ of an mdmkit error
             elapsed = self.clock() - started
@@ -491,32 +498,39 @@ class Transport:
             self._body(spec.form, spec.json, spec.multipart, spec.content) as body,
             self.capacity,
         ):
-            with anyio.move_on_after(call.seconds):
-                async with session.request(
-                    call.method,
-                    URL(call.url, encoded=True),
-                    params=call.params,
-                    data=body.data,
-                    headers={
-                        **self._default_headers,
-                        **body.headers,
-                        **call.headers,
-                        **credentials.headers,
-                    },
-                    timeout=aiohttp.ClientTimeout(total=None, sock_connect=call.connect),
-                    allow_redirects=False,
-                    auto_decompress=False,  # read_body inflates, within the size limit
-                    skip_auto_headers=("Content-Type",) if body.empty else (),
-                ) as raw:
-                    ok = raw.status < 300
-                    payload = await read_body(
-                        raw,
-                        limit=self.max_response_size if ok else ERROR_BODY_LIMIT,
-                        truncate=not ok,  # an error body is read for its message only
-                    )
-                    return _Received(
-                        raw.status, {k.lower(): v for k, v in raw.headers.items()}, payload
-                    )
+            call.in_flight = True  # until _retrying has the outcome (not reset if cancelled)
+            return await self._send(call, session, credentials, body)
+
+    async def _send(
+        self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials, body: _Body
+    ) -> _Received:
+        """Send and read within call.seconds; TimeoutError when the attempt runs out of time."""
+        with anyio.move_on_after(call.seconds):
+            async with session.request(
+                call.method,
+                URL(call.url, encoded=True),
+                params=call.params,
+                data=body.data,
+                headers={
+                    **self._default_headers,
+                    **body.headers,
+                    **call.headers,
+                    **credentials.headers,
+                },
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=call.connect),
+                allow_redirects=False,
+                auto_decompress=False,  # read_body inflates, within the size limit
+                skip_auto_headers=("Content-Type",) if body.empty else (),
+            ) as raw:
+                ok = raw.status < 300
+                payload = await read_body(
+                    raw,
+                    limit=self.max_response_size if ok else ERROR_BODY_LIMIT,
+                    truncate=not ok,  # an error body is read for its message only
+                )
+                return _Received(
+                    raw.status, {k.lower(): v for k, v in raw.headers.items()}, payload
+                )
         raise TimeoutError(f"no complete answer within {call.seconds:g}s")
 
     @asynccontextmanager

@@ -26,6 +26,7 @@ from mdmkit.core.errors import (
 from mdmkit.http.body import STEP, read_body
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
+from mdmkit.manageengine import ManageEngineClient
 from mdmkit.simplemdm import SimpleMDMClient
 from mdmkit.testing import FakeClock, FakeSimpleMDM, RateLimited
 from mdmkit.testing import ServerError as FakeServerError
@@ -131,6 +132,25 @@ async def test_a_stalled_get_ends_at_the_deadline_not_after_every_attempt() -> N
     assert info.value.last_error is None
     assert "during attempt 1" in str(info.value)
     assert server.hits["account"] == 1
+
+
+async def test_a_stalled_token_mint_ends_at_the_deadline() -> None:
+    async with (
+        raw_server({"token": SILENT}) as server,
+        ManageEngineClient(
+            "id",
+            "secret",
+            "refresh",
+            base_url=server.url,
+            accounts_url=server.url,
+            timeout=Timeout(read=60, deadline=0.3),
+        ) as me,
+    ):
+        with anyio.fail_after(GUARD), pytest.raises(DeadlineExceededError) as info:
+            await me.devices.list().first()
+    assert info.value.attempts == 0  # no API request was sent: the token never came
+    assert "before attempt 1 was sent" in str(info.value)
+    assert server.hits["token"] == 1
 
 
 async def test_the_attempts_before_a_stall_are_counted() -> None:
