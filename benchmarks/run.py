@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from mdmkit import Fleet, ManageEngine, SimpleMDM
+from mdmkit import Fleet, ManageEngine, ResponseTooLargeError, SimpleMDM
 from mdmkit.http import jsonbody
 from mdmkit.simplemdm import SimpleMDMClient
 from mdmkit.testing import FakeManageEngine, FakeSimpleMDM, Latency
@@ -229,6 +229,76 @@ def bench_json_decoding() -> None:
     print(f"  ratio jsonbody / json: {timings['jsonbody.loads'] / timings['json.loads']:.2f}x")
 
 
+BOMB_SERVER = """
+import asyncio, struct, sys, zlib
+from aiohttp import web
+MIB, HEAD = 1 << 20, b'{"data":[],"has_more":false}'
+def bomb(mib):
+    pad, c = b" " * MIB, zlib.compressobj(9, zlib.DEFLATED, 31)
+    first = c.compress(HEAD) + c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(pad) + c.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(HEAD)
+    for _ in range(mib):
+        crc = zlib.crc32(pad, crc)
+    size = (len(HEAD) + mib * MIB) & 0xFFFFFFFF
+    return [first, *[block] * mib, c.flush()[:-8] + struct.pack("<II", crc, size)]
+CHUNKS = bomb(int(sys.argv[1]))
+async def handle(request):
+    response = web.StreamResponse(headers={"Content-Encoding": "gzip"})
+    await response.prepare(request)
+    try:
+        for chunk in CHUNKS:
+            await response.write(chunk)
+    except (ConnectionError, RuntimeError):
+        pass
+    return response
+async def main():
+    app = web.Application()
+    app.router.add_get("/bomb", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print("url: http://127.0.0.1:%d" % runner.addresses[0][1], flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+async def bench_response_limit() -> None:
+    print("\n# Peak client memory for a gzip bomb: 256 KB on the wire, 256 MiB inflated")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BOMB_SERVER, "256", stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    url = (await process.stdout.readline()).decode().strip().removeprefix("url: ")
+    try:
+
+        async def bare() -> int:
+            async with aiohttp.ClientSession() as session, session.get(url + "/bomb") as raw:
+                return len(await raw.read())
+
+        async def ours(limit: int) -> int:
+            async with SimpleMDMClient("key", base_url=url, max_response_size=limit) as sm:
+                try:
+                    return len((await sm.request("GET", "/bomb")).body)
+                except ResponseTooLargeError:
+                    return -1
+
+        rows = [
+            ("bare aiohttp read()", await peak_memory(bare)),
+            ("mdmkit, default limit 64 MiB", await peak_memory(lambda: ours(64 << 20))),
+            ("mdmkit, limit 8 MiB", await peak_memory(lambda: ours(8 << 20))),
+        ]
+    finally:
+        process.terminate()
+        await process.wait()
+    for label, (peak, size) in rows:
+        outcome = "ResponseTooLargeError" if size < 0 else f"{size / 2**20:.0f} MiB body"
+        print(f"  {label:29s}: peak {peak / 2**20:7.1f} MiB  ({outcome})")
+    print(f"  ratio mdmkit (64 MiB limit) / bare: {rows[1][1][0] / rows[0][1][0]:.2f}x")
+
+
 async def main() -> None:
     print(f"mdmkit benchmarks on Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     bench_json_decoding()
@@ -236,6 +306,7 @@ async def main() -> None:
     await bench_listing()
     await bench_listing_memory()
     await bench_upload_memory()
+    await bench_response_limit()
 
 
 if __name__ == "__main__":

@@ -149,11 +149,14 @@ async def read_body(
         announced = response.content_length
         if announced is not None and announced > limit and not truncate:
             raise BodyTooLarge
-        received = 0
+        received = unyielded = 0
         while chunk := await response.content.readany():
             for piece in decoder.feed(chunk, limit - out.tell()):
                 out.write(piece)
-                await anyio.lowlevel.checkpoint()
+                unyielded += len(piece)
+                if unyielded >= STEP:  # let timeouts and other tasks in between steps
+                    unyielded = 0
+                    await anyio.lowlevel.checkpoint()
             received += len(chunk)
             if received > limit:  # compressed input that inflates to little still counts
                 raise BodyTooLarge

@@ -205,6 +205,13 @@ class _Call:
     in_flight: bool = False
     last_error: MDMError | None = None
 
+    def waiting(self) -> str:
+        """Where a deadline that passed between attempts caught the call."""
+        return (
+            f"it passed before attempt {self.sends + 1} was sent "
+            "(waiting for credentials, a rate limit or a free slot)"
+        )
+
     def expired(self, why: str) -> DeadlineExceededError:
         """The error for a call whose deadline has come; ``why`` says where it caught the call."""
         last = f"; last failure: {self.last_error}" if self.last_error is not None else ""
@@ -377,11 +384,7 @@ class Transport:
         with anyio.CancelScope(deadline=real_end):
             return await self._retrying(call, session)
         # the scope ended the call: its deadline passed during an attempt or a wait
-        if call.in_flight:
-            why = f"it passed during attempt {call.sends}"
-        else:
-            why = f"it passed before attempt {call.sends + 1} was sent (waiting for credentials,"
-            why += " a rate limit or a free slot)"
+        why = f"it passed during attempt {call.sends}" if call.in_flight else call.waiting()
         raise call.expired(why) from call.last_error
 
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
@@ -391,7 +394,7 @@ class Transport:
             await self.rate_limiter.acquire()
             credentials = _Credentials(await self.auth.headers(self))
             if call.ends is not None and self.clock() >= call.ends:
-                raise call.expired("it came before the next attempt was sent") from call.last_error
+                raise call.expired(call.waiting()) from call.last_error
             attempt += 1
             call.sends += 1
             started = self.clock()
