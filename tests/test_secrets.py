@@ -35,6 +35,7 @@ from mdmkit.core.errors import (
     TransportError,
     ValidationError,
 )
+from mdmkit.http.jsonbody import InvalidJSONError
 from mdmkit.http.transport import Timeout
 from mdmkit.manageengine import FileTokenStore, ManageEngineClient, TokenRateLimitError
 from mdmkit.simplemdm import SimpleMDMClient
@@ -221,7 +222,7 @@ async def test_no_error_of_the_run_holds_a_secret_anywhere_reachable(run: Run) -
         OAuthError,
         PermissionDeniedError,
         RateLimitError,
-        ResponseFormatError,
+        InvalidJSONError,  # the ResponseFormatError of a body that is not JSON
         ResponseTooLargeError,
         ServerError,
         TokenRateLimitError,
