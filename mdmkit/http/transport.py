@@ -66,7 +66,11 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 class Auth(Protocol):
-    """Adds credentials to each request; may refresh them once when the server says 401."""
+    """Adds credentials to each request; may refresh them once when the server says 401.
+
+    An Auth may also have ``async replayed(transport, headers, status)``: after a refresh,
+    the transport tells it the status the replay got (a second 401: renewing did not help).
+    """
 
     async def headers(self, transport: Transport) -> Mapping[str, str]:
         """The headers that authenticate the next request."""
@@ -75,6 +79,16 @@ class Auth(Protocol):
     async def refresh(self, transport: Transport, rejected: Mapping[str, str]) -> bool:
         """Renew the credentials that ``rejected`` carried; True if a replay is worth it."""
         ...
+
+
+async def _tell_replayed(
+    auth: Auth, transport: Transport, sent: Mapping[str, str], status: int
+) -> None:
+    """Tell an Auth that has a ``replayed(transport, headers, status)`` method (it is optional)
+    how the replay after its refresh fared: a second 401 means renewing did not help."""
+    replayed = getattr(auth, "replayed", None)
+    if replayed is not None:
+        await replayed(transport, sent, status)
 
 
 @attrs.frozen(kw_only=True)
@@ -389,7 +403,7 @@ class Transport:
 
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
         attempt = 0
-        refreshed = False
+        refreshed = replaying = False
         while True:
             await self.rate_limiter.acquire()
             credentials = _Credentials(await self.auth.headers(self))
@@ -451,6 +465,9 @@ class Transport:
                 attempts=call.sends,
                 elapsed=elapsed,
             )
+            if replaying:
+                replaying = False
+                await _tell_replayed(self.auth, self, credentials.headers, status)
             if status < 300:
                 return response
             if (
@@ -458,7 +475,7 @@ class Transport:
                 and not refreshed
                 and await self.auth.refresh(self, credentials.headers)
             ):
-                refreshed = True
+                refreshed = replaying = True
                 attempt -= 1  # the replay after a refresh is not a retry
                 continue
             now = self.clock()

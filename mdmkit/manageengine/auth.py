@@ -1,9 +1,11 @@
 """ManageEngine credentials: Zoho OAuth for the Cloud, an API key for on-premises servers.
 
 ``ZohoOAuth`` mints access tokens from a refresh token through authlib (request parameters,
-``OAuth2Token``, error classes) over the client's own aiohttp session. It caches the token,
-refreshes it about five minutes early with one request however many coroutines wait, and
-respects Zoho's limit of about 10 mints per 10 minutes with a cool-down.
+``OAuth2Token``, error classes), sending the token requests through the shared engine on the
+client's own aiohttp session. It caches the token, renews it shortly before expiry (five
+minutes, or a tenth of a short lifetime) with one request however many coroutines wait, and
+respects Zoho's limit of about 10 mints per 10 minutes with a cool-down. What a token answer
+means (lifetimes, refusals, redaction) is decided in ``tokens.py``.
 """
 
 from __future__ import annotations
@@ -12,33 +14,43 @@ import contextlib
 import hashlib
 import json
 import os
+import random
+import re
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlencode
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 import aiohttp
 import anyio
 import anyio.to_thread
 import attrs
 from authlib.oauth2.rfc6749 import OAuth2Token
-from authlib.oauth2.rfc6749 import errors as oauth_errors
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
 from mdmkit.core.errors import (
+    APIError,
     ConfigurationError,
-    OAuthError,
+    MDMError,
     RateLimitError,
     ResponseFormatError,
+    ServerError,
     TransportError,
 )
-from mdmkit.http import jsonbody
-from mdmkit.http.response import excerpt
-from mdmkit.http.transport import check_base_url
-
-if TYPE_CHECKING:
-    from mdmkit.http.transport import Transport
+from mdmkit.http.retry import FAILED_STATUSES, RetryPolicy, backoff_delay
+from mdmkit.http.transport import Timeout, Transport, check_base_url
+from mdmkit.manageengine.tokens import (
+    TokenRateLimitError,
+    expires_at,
+    lifetime_of,
+    make_token,
+    rate_limited,
+    read_answer,
+    refresh_margin,
+    token_error,
+    token_error_detail,
+)
 
 __all__ = [
     "DATA_CENTERS",
@@ -49,10 +61,18 @@ __all__ = [
     "TokenRateLimitError",
     "TokenStore",
     "ZohoOAuth",
+    "make_token",
+    "token_error",
 ]
 
-REFRESH_LEEWAY = 300.0  # refresh this many seconds before the token expires
+REFRESH_LEEWAY = 300.0  # renew at most this many seconds before the token expires
 MINT_COOLDOWN = 600.0  # Zoho allows ~10 mints per 10 minutes per refresh token
+MINT_LIMIT = 10
+PERSISTENT_REJECTION = 60.0
+"""A token minted after a 401 and refused within this many seconds means the 401 persists."""
+TOKEN_PATH = "/oauth/v2/token"
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")
+"""What a credential sent in a header or a form may hold: visible ASCII, no space or control."""
 
 
 @attrs.frozen
@@ -93,16 +113,17 @@ DATA_CENTERS: dict[str, DataCenter] = {
 }
 
 
-class TokenRateLimitError(OAuthError, RateLimitError):
-    """Zoho refused to mint ("Access Denied": too many token requests); wait ``retry_after``."""
-
-
 class ApiKeyAuth:
     """On-premises MDM Plus: the API key as the raw ``Authorization`` header (no prefix)."""
 
     def __init__(self, api_key: str) -> None:
         if not isinstance(api_key, str) or not api_key.strip():
             raise ConfigurationError("api_key is empty: generate one under Admin > API Key")
+        if not _PRINTABLE.fullmatch(api_key):
+            raise ConfigurationError(
+                "api_key holds characters an API key cannot have (spaces, line breaks, NUL or "
+                "other control or non-ASCII characters): copy it again from Admin > API Key"
+            )
         self._header = {"Authorization": api_key}
 
     def __repr__(self) -> str:
@@ -234,11 +255,91 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
     return value.removeprefix("Zoho-oauthtoken ") if value.startswith("Zoho-oauthtoken ") else None
 
 
+class _NoCredentials:
+    """The token endpoint's Auth: the credentials travel in the form body, not in a header."""
+
+    def __repr__(self) -> str:
+        return "NoCredentials()"
+
+    async def headers(self, transport: Transport) -> Mapping[str, str]:
+        return {}
+
+    async def refresh(self, transport: Transport, rejected: Mapping[str, str]) -> bool:
+        return False
+
+
+NO_CREDENTIALS = _NoCredentials()
+
+
+def token_endpoint(
+    accounts_url: str,
+    *,
+    session: aiohttp.ClientSession | None,
+    retry: RetryPolicy | None = None,
+    timeout: Timeout | None = None,
+    allow_insecure: bool = False,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+) -> Transport:
+    """The shared engine pointed at a Zoho accounts root: its retries, limits and error typing.
+
+    With ``session`` (the API transport's) it never closes that session.
+    """
+    return Transport(
+        accounts_url,
+        auth=NO_CREDENTIALS,
+        error_parser=token_error_detail,
+        max_concurrency=2,
+        retry=retry,
+        timeout=timeout,
+        session=session,
+        allow_insecure=allow_insecure,
+        clock=clock,
+        sleep=sleep,
+        default_headers={"Accept": "application/json"},
+    )
+
+
+async def post_token_form(
+    endpoint: Transport, path: str, form: Sequence[tuple[str, str]], *, cooldown: float
+) -> dict[str, Any]:
+    """POST a form to the token endpoint: Zoho's JSON answer, or the typed error it means.
+
+    429 and 503 are retried by the engine as for any call; what outlasts them raises a
+    ``TokenRateLimitError`` (with the server's wait) or a ``ServerError``. A refusal, with any
+    status (Zoho refuses with 200 too), is an ``OAuthError`` from ``token_error``.
+    """
+    url = endpoint.base_url + TOKEN_PATH
+    try:
+        response = await endpoint.request("POST", path, form=form, idempotent=False)
+    except RateLimitError as exc:
+        failure: MDMError = rate_limited(exc.retry_after, url)
+    except ServerError:
+        raise
+    except APIError as exc:
+        data = {"error": exc.code or f"HTTP {exc.status}", "error_description": exc.message}
+        failure = token_error(data, exc.status, endpoint.base_url, cooldown=cooldown)
+    else:
+        data = read_answer(response)
+        if "error" not in data:
+            return data
+        failure = token_error(data, response.status, endpoint.base_url, cooldown=cooldown)
+    raise failure
+
+
 class ZohoOAuth:
     """Zoho OAuth for ManageEngine MDM Cloud: refresh-token grant, cached and single-flight.
 
     Sends ``Authorization: Zoho-oauthtoken <token>``. On a 401 the transport calls ``refresh``
-    once; if the rejected token is still the current one, a new one is minted.
+    once; if the rejected token is still the current one, a new one is minted, once per
+    rejected token however many callers saw the 401. When a token minted to replace a
+    rejected one is refused too (within ``PERSISTENT_REJECTION`` seconds), the 401 is not
+    about the token: no more tokens are minted for it and callers get the AuthenticationError.
+
+    Token requests go through the shared engine (``token_endpoint``) on the API client's
+    aiohttp session: 429 and 503 are retried as for any call; a 5xx or a dropped connection
+    after the request left is retried once when losing one mint is affordable (Zoho allows
+    ``MINT_LIMIT`` mints per ``MINT_COOLDOWN`` seconds; each mint that may have happened counts).
     """
 
     def __init__(
@@ -261,21 +362,30 @@ class ZohoOAuth:
         ):
             if not isinstance(value, str) or not value.strip():
                 raise ConfigurationError(f"{name} is empty")
+            if not _PRINTABLE.fullmatch(value):
+                raise ConfigurationError(f"{name} holds characters a credential cannot have")
         self.client_id = client_id
         self._client_secret = client_secret
         self._refresh_token = refresh_token
         self.accounts_url = check_base_url(
             accounts_url, allow_insecure=allow_insecure, setting="accounts_url"
         )
-        self.token_url = self.accounts_url + "/oauth/v2/token"
+        self.token_url = self.accounts_url + TOKEN_PATH
         self.token_store: TokenStore = token_store or MemoryTokenStore()
         self._clock = clock
+        self._allow_insecure = allow_insecure
         self._leeway = refresh_leeway
         self._cooldown = cooldown
         self._cooldown_until = 0.0
+        self._cooldown_reason = ""
         self._token: OAuth2Token | None = None
         self._lock: anyio.Lock | None = None
-        self.mints = 0  # token requests this instance sent, for monitoring
+        self._endpoint: tuple[Transport, Transport] | None = None  # (API transport, token's)
+        self._replacement: tuple[str, float] | None = None  # minted after a 401, and when
+        self._refused: set[str] = set()  # replacements refused too: the 401 persists
+        self._confirmed: set[str] = set()  # replacements the server accepted
+        self._maybe_minted: list[float] = []  # when a token request may have minted
+        self.mints = 0  # access tokens this instance minted, for monitoring
         digest = hashlib.sha256(f"{self.accounts_url}\0{client_id}\0{refresh_token}".encode())
         self.store_key = digest.hexdigest()[:32]
 
@@ -288,10 +398,15 @@ class ZohoOAuth:
         return self._token
 
     def _fresh(self, token: Mapping[str, Any] | None) -> bool:
+        """Usable for a while yet: the margin is the leeway, or a tenth of a short lifetime."""
         if not token or not token.get("access_token"):
             return False
-        expires_at = token.get("expires_at")
-        return isinstance(expires_at, int | float) and expires_at - self._leeway > self._clock()
+        deadline = expires_at(token)
+        if deadline is None:
+            return False
+        lifetime = lifetime_of(token)
+        margin = self._leeway if lifetime is None else refresh_margin(lifetime, self._leeway)
+        return deadline - margin > self._clock()
 
     async def headers(self, transport: Transport) -> Mapping[str, str]:
         token = await self.access_token(transport)
@@ -304,8 +419,45 @@ class ZohoOAuth:
         return await self._renew(transport, rejected=None)
 
     async def refresh(self, transport: Transport, rejected: Mapping[str, str]) -> bool:
-        """After a 401: replace the rejected token (unless another caller already did)."""
-        await self._renew(transport, rejected=_bearer(rejected))
+        """After a 401: replace the rejected token (unless another caller already did).
+
+        False (no replay) when the rejected token was itself minted to replace a refused one
+        and has not been accepted since: the server refuses whatever token it gets, and
+        minting more would only exhaust Zoho's limit.
+        """
+        token = _bearer(rejected)
+        current = self._token
+        if (
+            token is not None
+            and current is not None
+            and current["access_token"] == token
+            and self._persistent(token)
+        ):
+            return False
+        await self._renew(transport, rejected=token)
+        return True
+
+    async def replayed(self, transport: Transport, headers: Mapping[str, str], status: int) -> None:
+        """The transport's word on a replay: a replacement refused too means the 401 persists."""
+        token = _bearer(headers)
+        if token is None or self._replacement is None or self._replacement[0] != token:
+            return
+        if status == 401 and token not in self._confirmed:
+            self._refused.add(token)
+        elif status != 401:
+            self._confirmed.add(token)
+
+    def _persistent(self, rejected: str) -> bool:
+        """Whether ``rejected`` was minted a moment ago to replace a refused token, and the
+        server has not accepted it since (then it is never renewed; its expiry ends that)."""
+        if rejected in self._refused:
+            return True
+        replacement = self._replacement
+        if replacement is None or replacement[0] != rejected or rejected in self._confirmed:
+            return False
+        if self._clock() - replacement[1] >= PERSISTENT_REJECTION:
+            return False
+        self._refused.add(rejected)
         return True
 
     async def _renew(self, transport: Transport, rejected: str | None) -> str:
@@ -322,52 +474,112 @@ class ZohoOAuth:
                     self._fresh(stored)
                     and stored is not None
                     and stored["access_token"] != rejected
+                    and stored["access_token"] not in self._refused
                 ):
                     self._token = OAuth2Token(stored)
                 else:
                     self._token = await self._mint(transport)
                     await self.token_store.save(self.store_key, self._token)
+                    if rejected is not None:
+                        self._replacement = (str(self._token["access_token"]), self._clock())
+                        self._refused.clear()  # keep the sets small: only the newest counts
+                        self._confirmed.clear()
             return str(self._token["access_token"])
 
-    async def _mint(self, transport: Transport) -> OAuth2Token:
+    def _check_cooldown(self) -> None:
         now = self._clock()
         if now < self._cooldown_until:
             wait = self._cooldown_until - now
             raise TokenRateLimitError(
-                f"not asking Zoho for a token for another {wait:.0f}s: it refused with "
-                "'Access Denied' (more than 10 token requests in 10 minutes)",
+                f"not asking Zoho for a token for another {wait:.0f}s: {self._cooldown_reason}",
                 error="Access Denied",
                 status=429,
                 retry_after=wait,
                 url=self.token_url,
             )
-        body = prepare_token_request(
-            "refresh_token",
-            refresh_token=self._refresh_token,
-            client_id=self.client_id,
-            client_secret=self._client_secret,
+
+    def _start_cooldown(self, seconds: float, reason: str) -> None:
+        self._cooldown_until = self._clock() + seconds
+        self._cooldown_reason = reason
+
+    def _lost_mint_affordable(self) -> bool:
+        """Whether one more mint still leaves one spare in Zoho's window, counting lost ones."""
+        since = self._clock() - MINT_COOLDOWN
+        self._maybe_minted = [t for t in self._maybe_minted if t > since]
+        return len(self._maybe_minted) + 2 <= MINT_LIMIT
+
+    async def _endpoint_for(self, transport: Transport) -> Transport:
+        """The token endpoint's transport, sharing ``transport``'s session, retries and clock."""
+        if self._endpoint is None or self._endpoint[0] is not transport:
+            endpoint = token_endpoint(
+                self.accounts_url,
+                session=await transport.session(),
+                retry=transport.retry,
+                timeout=transport.timeout,
+                allow_insecure=self._allow_insecure,
+                clock=transport.clock,
+                sleep=transport.sleep,
+            )
+            self._endpoint = (transport, endpoint)
+        return self._endpoint[1]
+
+    async def _mint(self, transport: Transport) -> OAuth2Token:
+        self._check_cooldown()
+        endpoint = await self._endpoint_for(transport)
+        form = parse_qsl(
+            prepare_token_request(
+                "refresh_token",
+                refresh_token=self._refresh_token,
+                client_id=self.client_id,
+                client_secret=self._client_secret,
+            )
         )
-        self.mints += 1
-        status, data = await post_form(
-            await transport.session(), self.token_url, body, seconds=transport.timeout.read
-        )
-        if "error" in data or status >= 400:
-            error = token_error(data, status, self.accounts_url, cooldown=self._cooldown)
-            if isinstance(error, TokenRateLimitError):
-                self._cooldown_until = self._clock() + self._cooldown
-            raise error
-        return make_token(data, self._clock())
+        retried = False
+        while True:
+            try:
+                data = await post_token_form(endpoint, TOKEN_PATH, form, cooldown=self._cooldown)
+            except TokenRateLimitError as exc:
+                if exc.error == "rate_limited" and exc.retry_after is not None:
+                    self._start_cooldown(exc.retry_after, "it answered 429 Too Many Requests")
+                elif exc.error != "rate_limited":
+                    self._start_cooldown(
+                        self._cooldown,
+                        "it refused with 'Access Denied' (more than 10 token requests in "
+                        "10 minutes)",
+                    )
+                raise
+            except (ServerError, TransportError) as exc:
+                if not self._maybe_lost(exc, transport.retry):
+                    raise
+                self._maybe_minted.append(self._clock())
+                if retried or not self._lost_mint_affordable():
+                    raise
+                retried = True
+                await transport.sleep(backoff_delay(1, transport.retry, random.random()))
+                continue
+            self._maybe_minted.append(self._clock())
+            self.mints += 1
+            return make_token(data, self._clock())
+
+    @staticmethod
+    def _maybe_lost(exc: MDMError, policy: RetryPolicy) -> bool:
+        """Whether a failed token request may have minted, and the policy allows a retry."""
+        if policy.max_attempts < 2:
+            return False
+        if isinstance(exc, ServerError):
+            return exc.status in FAILED_STATUSES
+        # the engine stops before its last attempt only when the request may have arrived
+        return isinstance(exc, TransportError) and exc.attempts < policy.max_attempts
 
     async def revoke(self, transport: Transport) -> None:
         """Revoke the refresh token (and with it every access token minted from it)."""
-        status, data = await post_form(
-            await transport.session(),
-            self.token_url + "/revoke",
-            urlencode({"token": self._refresh_token}),
-            seconds=transport.timeout.read,
+        endpoint = await self._endpoint_for(transport)
+        await post_token_form(
+            endpoint,
+            TOKEN_PATH + "/revoke",
+            [("token", self._refresh_token)],
+            cooldown=self._cooldown,
         )
-        if status >= 400 or "error" in data:
-            raise token_error(data, status, self.accounts_url, cooldown=self._cooldown)
         self._token = None
 
     @staticmethod
@@ -399,123 +611,19 @@ class ZohoOAuth:
             allow_insecure=allow_insecure,
             setting="accounts_url",
         )
-        body = prepare_token_request(
-            "authorization_code", code=code, client_id=client_id, client_secret=client_secret
+        form = parse_qsl(
+            prepare_token_request(
+                "authorization_code", code=code, client_id=client_id, client_secret=client_secret
+            )
         )
-        owned = session is None
-        active = session or aiohttp.ClientSession()
-        try:
-            status, data = await post_form(active, root + "/oauth/v2/token", body, seconds=60.0)
-        finally:
-            if owned:
-                await active.close()
-        if "error" in data or status >= 400:
-            raise token_error(data, status, root, cooldown=MINT_COOLDOWN)
+        async with token_endpoint(
+            root, session=session, allow_insecure=allow_insecure, clock=clock
+        ) as endpoint:
+            data = await post_token_form(endpoint, TOKEN_PATH, form, cooldown=MINT_COOLDOWN)
         token = make_token(data, clock(), keep_refresh_token=True)
         if not token.get("refresh_token"):
             raise ResponseFormatError(
                 "Zoho returned no refresh_token: the code was not generated for offline access",
-                url=root + "/oauth/v2/token",
+                url=root + TOKEN_PATH,
             )
         return token
-
-
-async def post_form(
-    session: aiohttp.ClientSession, url: str, body: str, *, seconds: float
-) -> tuple[int, dict[str, Any]]:
-    """POST a form to the Zoho accounts server: the status and the JSON object it answered."""
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
-    try:
-        async with session.post(
-            url,
-            data=body.encode(),
-            headers=headers,
-            timeout=aiohttp.ClientTimeout(total=seconds),
-            allow_redirects=False,
-        ) as response:
-            raw = await response.read()
-            status = response.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise TransportError(
-            f"token request to {url} failed: {type(exc).__name__}", method="POST", url=url
-        ) from exc
-    try:
-        data = jsonbody.loads(raw) if raw.strip() else {}
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise ResponseFormatError(
-            "the Zoho accounts server did not answer with a JSON object",
-            status=status,
-            excerpt=excerpt(raw),
-            url=url,
-        )
-    return status, data
-
-
-def token_error(
-    data: Mapping[str, Any], status: int, accounts_url: str, *, cooldown: float
-) -> OAuthError:
-    """The typed error for a refused token request (Zoho may refuse with HTTP 200)."""
-    url = accounts_url + "/oauth/v2/token"
-    code = str(data.get("error") or f"HTTP {status}")
-    described = str(data.get("error_description") or "")
-    cause: Exception
-    if code.lower() in ("access denied", "access_denied") or "too many requests" in described:
-        error: OAuthError = TokenRateLimitError(
-            "Zoho refused to mint a token: 'Access Denied' (more than 10 token requests in "
-            f"10 minutes); no token request will be sent for {cooldown:.0f}s",
-            error=code,
-            status=429,
-            retry_after=cooldown,
-            url=url,
-        )
-        cause = oauth_errors.AccessDeniedError(described or code)
-    elif code == "invalid_code":
-        error = OAuthError(
-            "the refresh token (or code) is revoked, expired or invalid (Zoho: invalid_code); "
-            "generate a new one from your Zoho self client",
-            error=code,
-            status=401,
-            url=url,
-        )
-        cause = oauth_errors.InvalidGrantError(described or code)
-    elif code == "invalid_client":
-        error = OAuthError(
-            "Zoho rejected the client (invalid_client): the client id or secret is wrong, or "
-            f"the data center is; the token request went to {accounts_url}",
-            error=code,
-            status=401,
-            url=url,
-        )
-        cause = oauth_errors.InvalidClientError(described or code)
-    else:
-        detail = f" ({described})" if described else ""
-        error = OAuthError(
-            f"Zoho refused the token request: {code}{detail}",
-            error=code,
-            status=status if status >= 400 else 400,
-            url=url,
-        )
-        cause = oauth_errors.OAuth2Error(described or code, error=code)
-    error.__cause__ = cause
-    error.oauth_error = cause
-    return error
-
-
-def make_token(
-    data: Mapping[str, Any], now: float, *, keep_refresh_token: bool = False
-) -> OAuth2Token:
-    """An authlib OAuth2Token from a token response, expiring on our clock, not time.time()."""
-    access = data.get("access_token")
-    if not isinstance(access, str) or not access:
-        raise ResponseFormatError("the Zoho token response has no access_token")
-    try:
-        expires_in = float(data.get("expires_in", 3600))
-    except (TypeError, ValueError):
-        expires_in = 3600.0
-    token = {
-        key: value for key, value in data.items() if key != "refresh_token" or keep_refresh_token
-    }
-    token["expires_at"] = int(now + expires_in)
-    return OAuth2Token(token)

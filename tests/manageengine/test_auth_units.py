@@ -106,7 +106,9 @@ def test_make_token_expires_on_our_clock_and_drops_the_refresh_token() -> None:
         ]
         == "r"
     )
-    assert make_token({"access_token": "a", "expires_in": "soon"}, 0)["expires_at"] == 3600
+    assert make_token({"access_token": "a"}, 0)["expires_at"] == 3600  # no lifetime: an hour
+    with pytest.raises(ResponseFormatError, match="expires_in is not a positive number"):
+        make_token({"access_token": "a", "expires_in": "soon"}, 0)
     with pytest.raises(ResponseFormatError, match="no access_token"):
         make_token({"token_type": "Bearer"}, 0)
 
@@ -123,6 +125,23 @@ def test_credentials_are_checked_and_never_shown() -> None:
     assert "k3y" not in repr(ApiKeyAuth("k3y"))
     with pytest.raises(ConfigurationError, match="api_key is empty"):
         ApiKeyAuth(" ")
+
+
+@pytest.mark.parametrize(
+    "key", ["k3y\r\nX-Injected: 1", "k3y\n", "k3y\x00", "k 3y", "k3y\t", "k\u00e9y", "k3y\x7f"]
+)
+def test_an_api_key_a_header_cannot_carry_is_refused_at_construction(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="api_key holds characters") as info:
+        ApiKeyAuth(key)
+    assert "k3y" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["client_id", "client_secret", "refresh_token"])
+def test_oauth_credentials_with_line_breaks_are_refused(name: str) -> None:
+    credentials = {"client_id": "id", "client_secret": "secret", "refresh_token": "1000.r"}
+    credentials[name] += "\r\n"
+    with pytest.raises(ConfigurationError, match=f"{name} holds characters"):
+        ZohoOAuth(**credentials, accounts_url=ACCOUNTS)
 
 
 @pytest.mark.anyio

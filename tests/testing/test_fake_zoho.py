@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from mdmkit.testing import FakeClock, FakeManageEngine, FakeZohoAccounts
-from mdmkit.testing.faults import ServerError
+from mdmkit.testing.faults import Drop, RateLimited, ServerError
 from mdmkit.testing.manageengine.accounts import ACCESS_DENIED
 from tests.testing.fakeapi import Api, Reply, zoho
 
@@ -220,6 +220,43 @@ async def test_faults_and_request_log(
     assert (first.status, first.fault, second.status) == (503, "ServerError", 200)
     assert second.form["grant_type"] == "refresh_token"
     assert second.request_id is None
+
+
+async def test_the_older_token_format_gives_milliseconds_in_expires_in(clock: FakeClock) -> None:
+    async with (
+        FakeZohoAccounts(clock=clock, token_format="legacy", token_lifetime=120) as accounts,
+        aiohttp.ClientSession() as session,
+    ):
+        reply = await refresh(session, accounts, accounts.new_refresh_token())
+        assert reply.json["expires_in_sec"] == 120
+        assert reply.json["expires_in"] == 120_000
+        assert set(reply.json) == {
+            "access_token",
+            "expires_in_sec",
+            "api_domain",
+            "token_type",
+            "expires_in",
+        }
+        access = accounts.validate(reply.json["access_token"])
+        assert access is not None
+        assert access.expires_at == clock.time() + 120  # the lifetime is still two minutes
+
+
+async def test_the_token_endpoint_takes_every_shared_fault(
+    session: aiohttp.ClientSession, accounts: FakeZohoAccounts
+) -> None:
+    token = accounts.new_refresh_token()
+    route = "POST /oauth/v2/token"
+    accounts.faults.add(ServerError(500), route=route)
+    accounts.faults.add(RateLimited(retry_after=7), route=route)
+    accounts.faults.add(Drop(after=True), route=route)
+    assert (await refresh(session, accounts, token)).status == 500
+    limited = await refresh(session, accounts, token)
+    assert (limited.status, limited.headers["Retry-After"]) == (429, "7")
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await refresh(session, accounts, token)
+    assert accounts.mints == 1  # the dropped request minted before the line went dead
+    assert [r.fault for r in accounts.requests.all()] == ["ServerError", "RateLimited", "Drop"]
 
 
 async def test_the_manageengine_fake_runs_its_accounts_server(clock: FakeClock) -> None:

@@ -14,6 +14,11 @@ Zoho does, token errors answer **HTTP 200** with an ``error`` key:
   ``mint_limit`` successful mints within ``mint_window`` seconds for one refresh token;
 - ``unsupported_grant_type``: any other (or no) grant type.
 
+``token_format="legacy"`` answers in Zoho's older format, still quoted by Zoho clients:
+``expires_in_sec`` in seconds beside ``expires_in`` in **milliseconds**. Injected faults
+(``faults``: 503, 500, 429 with Retry-After, dropped connections) hit the token endpoint as
+they hit any fake (``route="POST /oauth/v2/token"``).
+
 A code exchange creates a refresh token carrying the code's scopes, and that exchange counts
 as the new refresh token's first mint. A refresh token keeps at most ``max_active_tokens``
 (10) access tokens: minting one more silently invalidates the oldest. Revoking a refresh
@@ -26,7 +31,7 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import attrs
 from aiohttp import web
@@ -36,18 +41,21 @@ from mdmkit.testing.manageengine.scopes import parse_scopes
 
 __all__ = [
     "ACCESS_DENIED",
+    "TOKEN_PATH",
     "AccessToken",
     "FakeZohoAccounts",
     "GrantCode",
     "Mint",
     "Mints",
     "RefreshToken",
+    "TokenFormat",
     "ZohoState",
 ]
 
 TOKEN_PATH = "/oauth/v2/token"
 API_DOMAIN = "https://www.zohoapis.com"
 ZOHO_JSON = "application/json;charset=UTF-8"
+TokenFormat = Literal["current", "legacy"]
 ACCESS_DENIED = {
     "error": "Access Denied",
     "error_description": (
@@ -172,8 +180,10 @@ class ZohoState:
         mint_window: float = 600.0,
         max_active_tokens: int = 10,
         code_lifetime: float = 180.0,
+        token_format: TokenFormat = "current",
     ) -> None:
         self.client_id = client_id
+        self.token_format: TokenFormat = token_format
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
         self.mint_limit = mint_limit
@@ -248,8 +258,11 @@ def _token_json(state: ZohoState, access: AccessToken, refresh: str | None = Non
     body: dict[str, Any] = {"access_token": access.token}
     if refresh is not None:
         body["refresh_token"] = refresh
+    lifetime = int(state.token_lifetime)
+    if state.token_format == "legacy":  # seconds in expires_in_sec, milliseconds in expires_in
+        body["expires_in_sec"] = lifetime
     body |= {"api_domain": API_DOMAIN, "token_type": "Bearer"}
-    body["expires_in"] = int(state.token_lifetime)
+    body["expires_in"] = lifetime * 1000 if state.token_format == "legacy" else lifetime
     return body
 
 
@@ -326,6 +339,7 @@ class FakeZohoAccounts(FakeServer[ZohoState]):
         mint_window: float = 600.0,
         max_active_tokens: int = 10,
         code_lifetime: float = 180.0,
+        token_format: TokenFormat = "current",
     ) -> None:
         state = ZohoState(
             client_id if client_id is not None else _client_id(),
@@ -335,6 +349,7 @@ class FakeZohoAccounts(FakeServer[ZohoState]):
             mint_window=mint_window,
             max_active_tokens=max_active_tokens,
             code_lifetime=code_lifetime,
+            token_format=token_format,
         )
         super().__init__(state, error_body=error_body, host=host, port=port, clock=clock)
 

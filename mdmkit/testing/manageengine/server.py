@@ -26,7 +26,7 @@ from aiohttp import web
 from mdmkit.testing._server import Clock, FakeServer, Problem, Route, SystemClock
 from mdmkit.testing.fleetgen import ENROLLED, MIXED, generate_device, generate_fleet
 from mdmkit.testing.manageengine import actions, apps, devices, files, groups, users
-from mdmkit.testing.manageengine.accounts import FakeZohoAccounts
+from mdmkit.testing.manageengine.accounts import FakeZohoAccounts, TokenFormat
 from mdmkit.testing.manageengine.build import SHARED_USER, build_state, new_device
 from mdmkit.testing.manageengine.common import (
     EMSAPI,
@@ -60,7 +60,8 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
     """A fake ManageEngine MDM tenant with ``devices`` generated iOS, Android and Windows devices.
 
     ``scopes`` are those of the ready-made refresh token (default: the three ``.ALL``
-    scopes); ``token_lifetime``, ``mint_limit`` and ``mint_window`` configure the Zoho fake;
+    scopes); ``token_lifetime``, ``mint_limit``, ``mint_window`` and ``token_format``
+    ("legacy": ``expires_in_sec`` plus ``expires_in`` in milliseconds) configure the Zoho fake;
     ``upload_delay`` is how long (clock seconds) an ``/emsapi/files`` upload stays pending
     (default 0: ready at once; set it to test a client's polling).
     ``clock`` is anything with ``time()`` (a FakeClock in tests), shared by both servers.
@@ -85,6 +86,7 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
         mint_window: float = 600.0,
         upload_delay: float = 0.0,
         api_key: str | None = None,
+        token_format: TokenFormat = "current",
     ) -> None:
         clock = clock if clock is not None else SystemClock()
         fleet = generate_fleet(
@@ -106,6 +108,7 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
             token_lifetime=token_lifetime,
             mint_limit=mint_limit,
             mint_window=mint_window,
+            token_format=token_format,
         )
         self.refresh_token = self.accounts.new_refresh_token(parse_scopes(scopes))
 
