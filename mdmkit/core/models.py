@@ -128,7 +128,12 @@ class Capability(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class Device:
-    """A managed device, whichever MDM holds it."""
+    """A managed device, whichever MDM holds it.
+
+    ``group_ids_known`` says whether ``group_ids`` lists every group the device is in (True)
+    or only what the vendor's answer happened to say (False: ``()`` then means "unknown",
+    not "in no group").
+    """
 
     id: str
     name: str | None = None
@@ -144,6 +149,7 @@ class Device:
     supervised: bool | None = None
     user_email: str | None = None
     group_ids: tuple[str, ...] = ()
+    group_ids_known: bool = False
     vendor: Vendor
     source: str
     native: Any = attrs.field(default=None, eq=False, repr=False)

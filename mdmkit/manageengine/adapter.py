@@ -8,6 +8,8 @@ models. What ManageEngine does its own way:
   asks the server for its iOS devices and keeps the iPads client-side (such pages may come
   back short, even empty, while more follow; their ``total`` is None).
 - ``devices.get`` fetches the device and its summary at once: the summary names its groups.
+  Only managed devices have a summary, and it needs ``MDMOnDemand.MDMDeviceMgmt.READ``: when
+  it fails the device still comes back, with ``group_ids_known`` False.
 - Adding an app needs two fields the neutral API does not know, ``app_category_id`` and
   ``supported_devices``: give them once as ``upload_defaults`` (``supported_devices``
   defaults to 3, both smartphones and tablets) or per call as keyword arguments of ``upload``
@@ -23,15 +25,21 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import PurePath
 from typing import Any, Self, TypeVar
 
 import aiohttp
 import anyio
 
-from mdmkit.core.errors import ConfigurationError, InvalidRequestError
+from mdmkit.core.errors import (
+    ConfigurationError,
+    InvalidRequestError,
+    MDMError,
+    PermissionDeniedError,
+)
 from mdmkit.core.interface import (
     MDM,
     AppRef,
@@ -77,6 +85,7 @@ __all__ = [
     "ManageEngineGroups",
 ]
 
+logger = logging.getLogger("mdmkit.manageengine")
 T = TypeVar("T")
 A = TypeVar("A")
 B = TypeVar("B")
@@ -186,14 +195,36 @@ class ManageEngineDevices(_Section, DeviceService):
             return pager
         return pager.filter(lambda device: device.platform is wanted)
 
+    def __init__(self, mdm: ManageEngine) -> None:
+        super().__init__(mdm)
+        self._summaries_denied = False
+
     async def get(self, device: DeviceRef) -> Device:
-        """One device, with ``group_ids`` from its summary (both fetched at once)."""
+        """One device, with ``group_ids`` from its summary (both fetched at once).
+
+        The device comes back whenever ``GET /devices/{id}`` does: when its summary fails
+        (none for a pending, removed or retired device; a token without
+        ``MDMOnDemand.MDMDeviceMgmt.READ``; any other error) ``group_ids_known`` is False.
+        """
         device_id = self._id(device, "device")
         item, summary = await _both(
             lambda: self._native.devices.get(device_id),
-            lambda: self._native.devices.summary(device_id),
+            lambda: self._summary(device_id),
         )
         return mapping.device(item, self._source, summary=summary)
+
+    async def _summary(self, device_id: str) -> native.DeviceSummary | None:
+        """The device's summary, or None when it cannot be had (never an error)."""
+        if self._summaries_denied:
+            return None
+        try:
+            return await self._native.devices.summary(device_id)
+        except PermissionDeniedError as exc:
+            self._summaries_denied = True  # the token lacks the summary's scope: stop asking
+            logger.debug("device summaries are not readable with this token: %s", exc)
+        except MDMError as exc:
+            logger.debug("no summary for device %s: %s", device_id, exc)
+        return None
 
     async def lock(
         self,
@@ -445,6 +476,7 @@ class ManageEngine(MDM):
         name: str | None = None,
         upload_defaults: Mapping[str, Any] | None = None,
         upload_strategy: UploadStrategy = "emsapi",
+        server_aliases: Iterable[str] = (),
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         requests_per_second: float | None = None,
         retry: RetryPolicy | None = None,
@@ -465,6 +497,7 @@ class ManageEngine(MDM):
             accounts_url=accounts_url,
             token_store=token_store,
             upload_strategy=upload_strategy,
+            server_aliases=server_aliases,
             max_concurrency=max_concurrency,
             requests_per_second=requests_per_second,
             retry=retry,

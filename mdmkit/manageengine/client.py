@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Self
 
 import aiohttp
@@ -18,11 +18,12 @@ import anyio
 from mdmkit.core.errors import ConfigurationError
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
-from mdmkit.http.convert import make_converter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Auth, Timeout, Transport
 from mdmkit.manageengine.auth import ApiKeyAuth, DataCenter, TokenStore, ZohoOAuth
 from mdmkit.manageengine.envelope import parse_error
+from mdmkit.manageengine.models import make_converter
+from mdmkit.manageengine.paging import NextLinks
 from mdmkit.manageengine.resources.apps import Apps
 from mdmkit.manageengine.resources.devices import Devices
 from mdmkit.manageengine.resources.files import Files, UploadStrategy
@@ -42,7 +43,9 @@ class ManageEngineClient(NativeClient):
 
     ``base_url`` is the server root (the client appends ``/api/v1/mdm/...`` and
     ``/emsapi/...``); ``accounts_url`` the Zoho accounts root. Both default to the
-    ``data_center``'s hosts.
+    ``data_center``'s hosts. ``server_aliases`` are origins the server may call itself
+    behind a proxy (``"http://mdm-internal:9020"``): ``paging.next`` links on them are
+    fetched from ``base_url``; links to any other origin raise PaginationError.
     """
 
     auth: Auth
@@ -58,6 +61,7 @@ class ManageEngineClient(NativeClient):
         accounts_url: str | None = None,
         token_store: TokenStore | None = None,
         upload_strategy: UploadStrategy = "emsapi",
+        server_aliases: Iterable[str] = (),
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         requests_per_second: float | None = None,
         retry: RetryPolicy | None = None,
@@ -82,6 +86,7 @@ class ManageEngineClient(NativeClient):
             base_url or center.mdm_url,
             oauth,
             upload_strategy=upload_strategy,
+            server_aliases=server_aliases,
             max_concurrency=max_concurrency,
             requests_per_second=requests_per_second,
             retry=retry,
@@ -106,6 +111,7 @@ class ManageEngineClient(NativeClient):
         auth: Auth,
         *,
         upload_strategy: UploadStrategy = "emsapi",
+        server_aliases: Iterable[str] = (),
         **options: Any,
     ) -> None:
         """Wire the transport and sections; ``options`` are the Transport knobs (retry...)."""
@@ -118,7 +124,8 @@ class ManageEngineClient(NativeClient):
             default_headers={"Accept": "application/json"},
             **options,
         )
-        args = (self.transport, make_converter())
+        links = NextLinks.of(self.transport.base_url, server_aliases)
+        args = (self.transport, make_converter(), links)
         self.files = Files(*args, strategy=upload_strategy)
         self.apps = Apps(*args, files=self.files)
         self.labels = Labels(*args)

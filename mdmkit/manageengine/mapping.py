@@ -163,7 +163,8 @@ def device_status(item: native.Device) -> DeviceStatus:
 def device(
     item: native.Device, source: str, *, summary: native.DeviceSummary | None = None
 ) -> Device:
-    """A neutral Device; ``group_ids`` come from the ``summary`` (list items carry no groups)."""
+    """A neutral Device; ``group_ids`` come from the ``summary`` (list items carry no groups,
+    and a device without a summary has groups unknown: ``group_ids_known`` False)."""
     return Device(
         id=str(item.device_id),
         name=item.device_name,
@@ -179,6 +180,7 @@ def device(
         supervised=item.is_supervised,
         user_email=item.user.user_email if item.user is not None else None,
         group_ids=_ids(g.group_id for g in summary.group) if summary is not None else (),
+        group_ids_known=summary is not None,
         vendor=VENDOR,
         source=source,
         native=item,

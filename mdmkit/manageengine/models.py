@@ -2,18 +2,22 @@
 
 Ids are 17-19 digit integers kept exact (never through float); ``"true"``/``"false"``
 strings are booleans; ``imei`` may be a string or a list; counts may arrive as strings;
-times are epoch milliseconds, read as aware datetimes. Every top-level model keeps the
-object as sent in ``raw`` (left out of ``==`` and ``repr``).
+times are epoch milliseconds, read as aware datetimes. What the server does not know it
+writes as ``"--"`` (text) and ``0``/``"0"`` (dates): ``make_converter`` reads both as None
+in every optional field. Anything else off the documented shape is a ResponseFormatError.
+Every top-level model keeps the object as sent in ``raw`` (left out of ``==`` and ``repr``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
+import cattrs
 
+from mdmkit.http import convert
 from mdmkit.http.convert import hooked, to_int
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "SummaryCounts",
     "UploadedFile",
     "User",
+    "make_converter",
 ]
 
 PLATFORM_CODES = {"ios": 1, "android": 2, "windows": 3, "chrome": 4, "macos": 1, "tvos": 1}
@@ -43,20 +48,36 @@ def _raw() -> Any:
     return attrs.field(factory=dict, eq=False, repr=False)
 
 
+UNKNOWN = "--"
+"""How the server writes a text field it does not know (``DeviceDetailsModel``)."""
+UNKNOWN_DATES = (0, "0", UNKNOWN, "")
+"""How it writes a date it does not know: never 1970-01-01."""
+_OPTIONAL_SCALARS = (str, int, float, bool)
+
+
+def _unknown(value: object) -> bool:
+    return value is None or value == "" or value == UNKNOWN
+
+
 def imei_list(value: object, _: object = None) -> tuple[str, ...]:
-    """IMEIs as a tuple: the service sends a string, a number, a list, or nothing."""
-    if value is None or value == "":
+    """IMEIs as a tuple: the service sends one (a string or a number), a list, or nothing
+    (null, ``""`` or ``"--"``); anything else is not an IMEI."""
+    if _unknown(value):
         return ()
-    if isinstance(value, list | tuple):
-        return tuple(str(item) for item in value if item not in (None, ""))
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return (str(value),)
-    raise ValueError(f"not an IMEI list: {value!r}")
+    items = value if isinstance(value, list | tuple) else [value]
+    imeis = []
+    for item in items:
+        if _unknown(item):
+            continue
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise ValueError(f"not an IMEI: {item!r}")
+        imeis.append(str(item))
+    return tuple(imeis)
 
 
 def platform_code(value: object, _: object = None) -> int | None:
     """A platform as ManageEngine's number (1 iOS, 2 Android, 3 Windows, 4 Chrome)."""
-    if value is None or value == "":
+    if _unknown(value):
         return None
     if isinstance(value, str) and value.strip().lower() in PLATFORM_CODES:
         return PLATFORM_CODES[value.strip().lower()]
@@ -64,8 +85,31 @@ def platform_code(value: object, _: object = None) -> int | None:
 
 
 def optional_int(value: object, _: object = None) -> int | None:
-    """An int, or None for null and empty strings."""
-    return None if value is None or value == "" else to_int(value)
+    """An int, or None for null, empty strings and the server's ``"--"``."""
+    return None if _unknown(value) else to_int(value)
+
+
+def make_converter() -> cattrs.Converter:
+    """The shared converter plus ManageEngine's "unknown" spellings: ``"--"`` (and ``""``) in
+    any optional text, number or flag, and ``0``/``"0"`` in any optional date, read as None."""
+    converter = convert.make_converter()
+
+    def reads(kind: type) -> tuple[Callable[[Any], bool], Callable[[object, object], object]]:
+        def hook(value: object, _: object) -> object:
+            return None if _unknown(value) else converter.structure(value, kind)
+
+        return (lambda wanted: wanted == (kind | None)), hook
+
+    for kind in _OPTIONAL_SCALARS:
+        converter.register_structure_hook_func(*reads(kind))
+
+    def date(value: object, _: object) -> datetime | None:
+        if value is None or (type(value) in (int, str) and value in UNKNOWN_DATES):
+            return None
+        return converter.structure(value, datetime)
+
+    converter.register_structure_hook_func(lambda t: t == (datetime | None), date)
+    return converter
 
 
 @attrs.frozen(kw_only=True)

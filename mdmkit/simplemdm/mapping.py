@@ -175,6 +175,7 @@ def to_device(device: native.Device, *, source: str) -> Device:
         supervised=device.is_supervised,
         user_email=None,
         group_ids=groups,
+        group_ids_known=device.device_group_id is not None,  # classic: its one device group
         vendor=VENDOR,
         source=source,
         native=device,

@@ -207,7 +207,7 @@ async def test_list_without_a_platform_is_every_device_mapped(
     listed = await mdm.devices.list().collect()
     records = list(fake.state.devices.values())
     assert [d.id for d in listed] == [str(r.id) for r in records]
-    assert sent(fake) == [("GET", f"{M}/devices")] * 2  # 120 devices, 100 a page
+    assert sent(fake) == [("GET", f"{M}/devices")]  # 120 devices, 200 a page
     for device, record in zip(listed, records, strict=True):
         user = fake.state.users[record.user_id] if record.user_id is not None else None
         assert device == Device(
@@ -257,8 +257,13 @@ async def test_get_fills_group_ids_from_the_summary(
     fake: FakeManageEngine, mdm: ManageEngine
 ) -> None:
     state = fake.state
-    record = next(d for d in state.devices.values() if len(state.group_ids_of(d)) >= 2)
+    record = next(
+        d
+        for d in state.devices.values()
+        if len(state.group_ids_of(d)) >= 2 and d.managed_status == 2
+    )
     (listed,) = [d async for d in mdm.devices.list() if d.id == str(record.id)]
+    assert not listed.group_ids_known  # list items name no groups
     fake.requests.clear()
 
     device = await mdm.devices.get(listed)
@@ -268,6 +273,7 @@ async def test_get_fills_group_ids_from_the_summary(
         ("GET", f"{M}/devices/{record.id}/summary"),
     ]
     assert device.group_ids == tuple(str(g) for g in state.group_ids_of(record))
+    assert device.group_ids_known
     assert device.supervised is record.gen.supervised
     assert device.model == record.gen.model.model_name
     assert (device.id, device.platform, device.serial_number) == (
@@ -278,14 +284,15 @@ async def test_get_fills_group_ids_from_the_summary(
     assert await mdm.devices.get(record.id) == device  # by id as an int too
 
 
-async def test_get_raises_the_first_error_as_it_is(
+async def test_get_raises_the_device_s_own_error_as_it_is(
     fake: FakeManageEngine, mdm: ManageEngine, device_of: DeviceOf
 ) -> None:
     with pytest.raises(NotFoundError, match="Device not found"):
         await mdm.devices.get("108870000001999999")
-    fake.faults.add(Reply(403, "Insufficient scope"), route="GET */summary")
+    device_id = device_of("android")
+    fake.faults.add(Reply(403, "Insufficient scope"), route=f"GET */devices/{device_id}")
     with pytest.raises(PermissionDeniedError):
-        await mdm.devices.get(device_of("android"))
+        await mdm.devices.get(device_id)
 
 
 PHONE_ONLY = {"phone_number": "+15555550100"}

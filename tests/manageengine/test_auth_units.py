@@ -141,7 +141,7 @@ def test_oauth_credentials_with_line_breaks_are_refused(name: str) -> None:
     credentials = {"client_id": "id", "client_secret": "secret", "refresh_token": "1000.r"}
     credentials[name] += "\r\n"
     with pytest.raises(ConfigurationError, match=f"{name} holds characters"):
-        ZohoOAuth(**credentials, accounts_url=ACCOUNTS)
+        ZohoOAuth(*credentials.values(), accounts_url=ACCOUNTS)
 
 
 @pytest.mark.anyio

@@ -32,6 +32,7 @@ from mdmkit.manageengine.models import (
     ReleaseLabel,
     SummaryCounts,
 )
+from mdmkit.manageengine.resources._base import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from mdmkit.testing import FakeClock, FakeManageEngine
 from mdmkit.testing.manageengine.actions import ACTIONS
 from mdmkit.testing.manageengine.records import App as FakeApp
@@ -107,7 +108,7 @@ def pages_received(fake: FakeManageEngine, path: str, queries: Sequence[Pairs]) 
         assert (request.content_type, request.body) == (None, b"")
 
 
-def first_page(limit: int = 100, *params: tuple[str, str]) -> list[tuple[str, str]]:
+def first_page(limit: int = DEFAULT_PAGE_SIZE, *params: tuple[str, str]) -> list[tuple[str, str]]:
     """The query of a list's first request: the filters, then ``limit`` and ``offset`` 0."""
     return [*params, ("limit", str(limit)), ("offset", "0")]
 
@@ -407,7 +408,7 @@ async def test_list_apps_page_by_page_and_by_search(
 
     word = stored[3].name.split()[0]
     page = await me.apps.list(search=word.upper())
-    pages_received(fake, f"{M}/apps", [first_page(100, ("search", word.upper()))])
+    pages_received(fake, f"{M}/apps", [first_page(DEFAULT_PAGE_SIZE, ("search", word.upper()))])
     expected = [a.id for a in stored if word.lower() in a.name.lower()]
     assert 0 < len(expected) < len(stored)
     assert [a.app_id for a in page] == expected
@@ -1634,7 +1635,7 @@ async def test_list_users_follows_the_skip_token(
     ]
 
     found = await me.users.list(search="NGUYEN").collect()
-    pages_received(fake, f"{M}/users", [first_page(100, ("search", "NGUYEN"))])
+    pages_received(fake, f"{M}/users", [first_page(DEFAULT_PAGE_SIZE, ("search", "NGUYEN"))])
     expected = [u.id for u in stored if "nguyen" in u.name.lower() or "nguyen" in u.email]
     assert 0 < len(expected) < len(stored)
     assert [u.user_id for u in found] == expected
@@ -1791,7 +1792,7 @@ INVALID: dict[str, tuple[Call, str]] = {
         "owned_by",
     ),
     "limit 0": (lambda me: me.devices.list(limit=0).collect(), "limit"),
-    "limit 1001": (lambda me: me.users.list(limit=1001).collect(), "limit"),
+    "limit 201": (lambda me: me.users.list(limit=MAX_PAGE_SIZE + 1).collect(), "limit"),
     "device id with a slash": (lambda me: me.devices.get("1/actions"), "device_id"),
     "update without a field ": (lambda me: me.devices.update(1), "name"),
     "purchase_date without a zone": (

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from mdmkit.core.errors import ResponseFormatError
-from mdmkit.http.convert import make_converter, structure_model
+from mdmkit.http.convert import structure_model
 from mdmkit.http.response import Response
 from mdmkit.manageengine.envelope import parse_error, read_collection
-from mdmkit.manageengine.models import App, Device, Group, imei_list, platform_code
-from mdmkit.manageengine.resources._base import _next_offset
+from mdmkit.manageengine.models import App, Device, Group, imei_list, make_converter, platform_code
+from mdmkit.manageengine.paging import next_offset as _next_offset
 from mdmkit.manageengine.resources.actions import action_name
 from mdmkit.manageengine.resources.devices import DEVICE_TYPES, PLATFORMS, _choices
 from mdmkit.manageengine.resources.files import status_name

@@ -29,9 +29,10 @@ from mdmkit.core.models import (
     TargetKind,
     Vendor,
 )
-from mdmkit.http.convert import make_converter, structure_model
+from mdmkit.http.convert import structure_model
 from mdmkit.manageengine import mapping
 from mdmkit.manageengine import models as native
+from mdmkit.manageengine.models import make_converter
 
 T = TypeVar("T")
 CONVERTER = make_converter()

@@ -1,34 +1,50 @@
 """What every ManageEngine resource module shares: sending JSON, reading objects, paging.
 
-Paging starts with ``limit``/``offset`` and then follows ``paging.next`` verbatim, but only
-on the configured origin: a next link anywhere else raises before a request is sent.
+Paging starts with ``limit``/``offset`` and then follows ``paging.next``, resolved by
+``paging.NextLinks``: relative links against the configured base, absolute ones only on the
+configured origin (or a declared alias of it): anywhere else raises before a request is sent.
+The server clamps ``limit`` to 200, so the SDK asks for at most that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeAlias, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
+
+import cattrs
 
 from mdmkit.core.errors import PaginationError
 from mdmkit.core.pagination import Page, Paginator
 from mdmkit.http.client import ResourceBase
 from mdmkit.http.convert import structure_model
 from mdmkit.http.params import check_range
-from mdmkit.http.paths import same_origin
+from mdmkit.http.transport import Transport
 from mdmkit.manageengine.envelope import read_collection, read_object
+from mdmkit.manageengine.paging import NextLinks, next_offset
 
 __all__ = ["API", "DEFAULT_PAGE_SIZE", "Id", "Resource"]
 
 T = TypeVar("T")
 Id: TypeAlias = int | str
 API = "/api/v1/mdm"
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
+MAX_PAGE_SIZE = 200
+"""The server silently clamps ``limit`` to 200 (its ``PagingUtil``); asking more is refused."""
+DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
+"""Lists ask for full pages: fewer round trips, one page of memory either way."""
 
 
 class Resource(ResourceBase):
-    """One section of the ManageEngine API, bound to a client's transport and converter."""
+    """One section of the ManageEngine API, bound to a client's transport and converter.
+
+    ``links`` says where ``paging.next`` may lead (default: the transport's origin only).
+    """
+
+    def __init__(
+        self, transport: Transport, converter: cattrs.Converter, links: NextLinks | None = None
+    ) -> None:
+        super().__init__(transport, converter)
+        self._links = links if links is not None else NextLinks.of(transport.base_url)
 
     async def _one(self, method: str, path: str, cls: type[T], **kwargs: Any) -> T:
         response = await self._transport.request(method, path, **kwargs)
@@ -47,37 +63,31 @@ class Resource(ResourceBase):
         check_range(limit, 1, MAX_PAGE_SIZE, "limit")
         query = {k: v for k, v in (params or {}).items() if v is not None}
         first = f"{path}?{urlencode({**query, 'limit': limit, 'offset': 0})}"
-        base_url = self._transport.base_url
+        links = self._links
+        refused: dict[str, PaginationError] = {}  # next links that may not be followed
 
         async def fetch(cursor: str | None) -> Page[T]:
+            if cursor is not None and cursor in refused:
+                raise refused.pop(cursor)  # raised for the page it points to, nothing lost
             url = cursor or first
-            if url.startswith(("http://", "https://")) and not same_origin(url, base_url):
-                raise PaginationError(
-                    f"refusing to follow paging.next to another origin: {url!r}", url=url
-                )
+            if url.startswith(("http://", "https://")):
+                url = links.resolve(url, url)  # a cursor given back: the same checks again
             response = await self._transport.request("GET", url)
             page = read_collection(response, key)
             items = [structure_model(self._converter, item, cls) for item in page.items]
             # Offsets are derived only for URLs the client built (relative): after a server's
-            # absolute paging.next, a page without one is the last (skip-token lists included).
-            next_url = page.next_url
-            if next_url is None and not url.startswith(("http://", "https://")):
-                next_url = _next_offset(url, len(items), page.total)
+            # paging.next, a page without one is the last (skip-token lists included).
+            next_url = None
+            if page.next_url is not None:
+                try:
+                    next_url = links.resolve(page.next_url, response.url)
+                except PaginationError as exc:
+                    next_url = page.next_url
+                    refused[next_url] = exc
+            elif not url.startswith(("http://", "https://")):
+                next_url = next_offset(url, len(items), page.total)
             return Page(
                 items=items, has_more=next_url is not None, cursor=next_url, total=page.total
             )
 
         return Paginator(fetch)
-
-
-def _next_offset(url: str, received: int, total: int | None) -> str | None:
-    """The next offset page when the server gave a total but no next link."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    if total is None or received == 0 or "offset" not in query or "skip-token" in query:
-        return None
-    offset = int(query["offset"]) + received
-    if offset >= total:
-        return None
-    query["offset"] = str(offset)
-    return parts._replace(query=urlencode(query)).geturl()

@@ -18,11 +18,14 @@ other  COM0004   anything else, including injected 429 and 5xx faults
 
 ``/emsapi/*`` errors are ``{"errorCode": "<status>", "errorMsg": "<message>"}`` instead.
 
-Lists page with ``limit`` (1..1000, default 50) and ``offset`` and answer
+Lists page with ``limit`` (default 50; more than 200 is silently clamped to 200, as the
+server's ``PagingUtil`` does) and ``offset`` and answer
 ``{"<collection>": [...], "metadata": {"total_record_count": N}, "paging": {...}}`` where
-``paging.next`` and ``paging.previous`` are absolute URLs on this server (the request's
-query with ``limit``/``offset`` replaced); ``next`` is absent on the last page and
-``previous`` on the first, and ``paging`` itself is left out when both are.
+``paging.next`` and ``paging.previous`` are links built from the request URL the server saw
+(its query with ``limit``/``offset`` replaced): absolute on this server by default,
+relative (``state.next_links = "relative"``) or on the origin a server behind a proxy sees
+(``"proxy"``, ``state.proxy_origin``). ``next`` is absent on the last page and ``previous``
+on the first, and ``paging`` itself is left out when both are.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ __all__ = [
     "flag",
     "id_list",
     "invalid",
+    "link",
     "listing",
     "ms",
     "not_found",
@@ -69,7 +73,7 @@ MCall = Call[ManageEngineState]
 Routes = RouteTable[ManageEngineState]
 V = TypeVar("V")
 CODES = {400: "COM0014", 401: "COM0013", 403: "COM0013", 404: "COM0008", 405: "COM0001"}
-DEFAULT_LIMIT, MAX_LIMIT = 50, 1000
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 _FOREIGN_PAGING = ("page", "size")
 
 
@@ -195,7 +199,7 @@ def id_list(body: dict[str, Any], name: str, *, required: bool = True) -> list[i
 
 
 def page_limit(call: MCall) -> int:
-    """``limit`` (1..1000, default 50); ``page``/``size`` answer 400 COM0024."""
+    """``limit`` (at least 1, default 50, clamped to 200); ``page``/``size`` answer 400 COM0024."""
     query = call.request.query
     for name in _FOREIGN_PAGING:
         if name in query:
@@ -203,16 +207,24 @@ def page_limit(call: MCall) -> int:
     raw = query.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise invalid("limit", f"Invalid value for parameter: limit (1 to {MAX_LIMIT})")
-    return int(raw)
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise invalid("limit", "Invalid value for parameter: limit (a positive number)")
+    return min(int(raw), MAX_LIMIT)
+
+
+def link(call: MCall, query: str) -> str:
+    """A paging link to this request's path with ``query``, in the state's ``next_links`` style."""
+    style = call.state.next_links
+    if style == "relative":
+        return f"{call.request.path}?{query}"
+    origin = call.state.proxy_origin if style == "proxy" else str(call.request.url.origin())
+    return f"{origin}{call.request.path}?{query}"
 
 
 def page_url(call: MCall, **params: Any) -> str:
-    """This request's URL on this server with ``params`` replacing query parameters."""
+    """This request's link with ``params`` replacing query parameters."""
     kept = [(k, v) for k, v in call.request.query.items() if k not in params]
-    query = urlencode([*kept, *params.items()])
-    return f"{call.request.url.origin()}{call.request.path}?{query}"
+    return link(call, urlencode([*kept, *params.items()]))
 
 
 def listing(

@@ -2,6 +2,7 @@
 
 The list shows every device the tenant knows, managed, enrollment pending and removed alike
 (``include_all`` is accepted and changes nothing); ``exclude_removed=true`` drops removed ones.
+Only managed devices have a summary: for the others ``/summary`` answers 404 COM0008.
 Filters: ``search`` (device or user name, any case), ``platform`` (iOS, Android, Windows;
 comma list, any case), ``group_id``, ``exclude_removed``, ``imei``, ``serial_number``,
 ``owned_by`` (Corporate or Personal), ``device_type`` (smartphone, Tablet, Laptop, Desktop,
@@ -24,10 +25,11 @@ from mdmkit.testing.manageengine.common import (
     find,
     invalid,
     listing,
+    not_found,
     reply,
     whole,
 )
-from mdmkit.testing.manageengine.records import CORPORATE, PERSONAL, Device
+from mdmkit.testing.manageengine.records import CORPORATE, MANAGED, PERSONAL, Device
 from mdmkit.testing.manageengine.render import (
     ASSET_FIELDS,
     device_detail_json,
@@ -157,7 +159,12 @@ def update_device(call: MCall) -> web.Response:
 
 @routes.get(DEVICE + "/summary")
 def device_summary(call: MCall) -> web.Response:
-    return reply(summary_json(call.state, find(call.state.devices, call, "device_id", "Device")))
+    """Only a managed device has a summary: the server's query filters on managed status 2,
+    so a pending, removed or retired device answers COM0008 as an unknown id would."""
+    device = find(call.state.devices, call, "device_id", "Device")
+    if device.managed_status != MANAGED:
+        raise not_found("Device")
+    return reply(summary_json(call.state, device))
 
 
 @routes.get(DEVICE + "/apps")

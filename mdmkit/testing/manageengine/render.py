@@ -3,6 +3,9 @@
 Ids are JSON integers above 2**53; timestamps epoch milliseconds; ``platform_type`` of a
 device the lower-case name plus ``platform_type_id``; ``is_removed`` the string "true"/"false"
 for some devices and a boolean for others; ``imei`` a list of strings; summary counts strings.
+A device's details write what the server does not know as the server's ``DeviceDetailsModel``
+does: text as ``"--"`` (the IMEI of a Wi-Fi-only device; hardware, OS and agent of a device
+that never enrolled) and dates as ``0`` or ``"0"`` (never contacted, no purchase date).
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ ASSET_FIELDS = (
     "warranty_expiration_date",
 )
 ICON = "https://mdm.manageengine.com/images/app-default.png"
+UNKNOWN = "--"
+"""How the server writes a detail text field it does not know."""
 _FILE_STATUS = {COMPLETED_FILE: "completed", FAILED_FILE: "failed"}
 
 
@@ -108,6 +113,10 @@ def device_json(state: ManageEngineState, device: Device) -> Json:
     }
 
 
+def _known(value: Any) -> Any:
+    return UNKNOWN if value is None else value
+
+
 def device_detail_json(state: ManageEngineState, device: Device) -> Json:
     """``GET /devices/{id}``: the list fields plus asset, os, network, security and hardware."""
     gen = device.gen
@@ -115,6 +124,8 @@ def device_detail_json(state: ManageEngineState, device: Device) -> Json:
     out["name"] = device.name
     for name in ASSET_FIELDS:
         out[name] = device.asset.get(name)
+    out["purchase_date"] = out["purchase_date"] or 0  # unknown dates: 0, or "0"
+    out["warranty_expiration_date"] = out["warranty_expiration_date"] or "0"
     carrier, mcc, mnc = gen.carrier
     cellular = gen.imei is not None
     sims = (
@@ -122,23 +133,26 @@ def device_detail_json(state: ManageEngineState, device: Device) -> Json:
         if cellular
         else []
     )
+    enrolled = device.last_contact_at is not None  # a device that never enrolled reported nothing
     out |= {
-        "model_name": gen.model.model_name,
+        "imei": [gen.imei] if cellular else UNKNOWN,
+        "model_name": gen.model.model_name if enrolled else UNKNOWN,
+        "last_contact_time": ms(device.last_contact_at) or 0,
         "os": {
             "platform_type": device.platform_type_id,
             "os_name": gen.platform,
-            "os_version": gen.os_version,
-            "build_version": gen.build_version,
+            "os_version": gen.os_version if enrolled else UNKNOWN,
+            "build_version": gen.build_version if enrolled else UNKNOWN,
         },
         "network": {
             "wifi_mac": gen.wifi_mac,
             "wifi_ip": gen.ip_address,
             "bluetooth_mac": gen.bluetooth_mac,
-            "phone_number": gen.phone_number,
-            "iccid": sims[0]["iccid"] if sims else None,
-            "current_carrier_network": carrier if cellular else None,
-            "subscriber_mcc": mcc if cellular else None,
-            "subscriber_mnc": mnc if cellular else None,
+            "phone_number": _known(gen.phone_number),
+            "iccid": sims[0]["iccid"] if sims else UNKNOWN,
+            "current_carrier_network": carrier if cellular else UNKNOWN,
+            "subscriber_mcc": mcc if cellular else UNKNOWN,
+            "subscriber_mnc": mnc if cellular else UNKNOWN,
             "is_roaming": False,
         },
         "sims": sims,
@@ -156,6 +170,8 @@ def device_detail_json(state: ManageEngineState, device: Device) -> Json:
         "added_time": ms(device.registered_at),
         "agent_version_code": 5_204_000 + gen.salt % 900,
     }
+    if not enrolled:
+        out |= {"os_version": UNKNOWN, "product_name": UNKNOWN, "model": UNKNOWN}
     return out
 
 

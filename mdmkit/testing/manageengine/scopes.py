@@ -4,10 +4,12 @@ A scope reads ``MDMOnDemand.<family>.<operation>``; ``<family>.ALL`` grants ever
 its family, and names compare without regard to case. The family follows the path (research
 §2.6): devices, device actions and bulk actions are ``MDMInventory``, users ``MDMUser``, and
 everything else (apps, labels, files, groups, profiles, ``/emsapi/files``) ``MDMDeviceMgmt``.
-The operation follows the method: GET READ, POST CREATE, PUT UPDATE, DELETE DELETE. One
-exception: the apps reference asks ``MDMDeviceMgmt.CREATE`` for
+The operation follows the method: GET READ, POST CREATE, PUT UPDATE, DELETE DELETE. Two
+exceptions: the apps reference asks ``MDMDeviceMgmt.CREATE`` for
 ``PUT /apps/{app_id}/labels/{release_label_id}``, so the fake accepts CREATE or UPDATE there
-(a 403 names CREATE).
+(a 403 names CREATE); and the device summary (``GET /devices/{device_id}/summary``) needs
+``MDMDeviceMgmt.READ``, not ``MDMInventory.READ`` (the vendor's "Get device summary" page):
+an inventory-only token reads a device but not its summary.
 """
 
 from __future__ import annotations
@@ -37,7 +39,13 @@ _FAMILIES = (
     (f"{_MDM}/actions", INVENTORY),
     (f"{_MDM}/users", USER),
 )
-_EXCEPTIONS = {("PUT", f"{_MDM}/apps/{{app_id}}/labels/{{label_id}}"): ("CREATE", "UPDATE")}
+_EXCEPTIONS = {
+    ("PUT", f"{_MDM}/apps/{{app_id}}/labels/{{label_id}}"): (
+        f"{DEVICE_MGMT}.CREATE",
+        f"{DEVICE_MGMT}.UPDATE",
+    ),
+    ("GET", f"{_MDM}/devices/{{device_id}}/summary"): (f"{DEVICE_MGMT}.READ",),
+}
 
 
 def _family(path: str) -> str:
@@ -50,9 +58,10 @@ def _family(path: str) -> str:
 def required_scopes(method: str, path: str) -> tuple[str, ...]:
     """The scopes of which any one lets a token call ``method path`` (the route pattern)."""
     method = method.upper()
-    operations = _EXCEPTIONS.get((method, path)) or (_OPERATIONS.get(method, "READ"),)
-    family = _family(path)
-    return tuple(f"{family}.{operation}" for operation in operations)
+    exception = _EXCEPTIONS.get((method, path))
+    if exception is not None:
+        return exception
+    return (f"{_family(path)}.{_OPERATIONS.get(method, 'READ')}",)
 
 
 def parse_scopes(scopes: str | Iterable[str] | None) -> frozenset[str]:

@@ -18,12 +18,12 @@ scopes. No answer carries an ``x-request-id``: ManageEngine is not known to send
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from mdmkit.testing._server import Clock, FakeServer, Problem, Route, SystemClock
+from mdmkit.testing._server import Clock, FakeServer, Problem, Route, SystemClock, json_response
 from mdmkit.testing.fleetgen import ENROLLED, MIXED, generate_device, generate_fleet
 from mdmkit.testing.manageengine import actions, apps, devices, files, groups, users
 from mdmkit.testing.manageengine.accounts import FakeZohoAccounts, TokenFormat
@@ -36,7 +36,12 @@ from mdmkit.testing.manageengine.common import (
 )
 from mdmkit.testing.manageengine.records import Device, User
 from mdmkit.testing.manageengine.scopes import grants, parse_scopes, required_scopes
-from mdmkit.testing.manageengine.state import DEVICE_BASE, USER_BASE, ManageEngineState
+from mdmkit.testing.manageengine.state import (
+    DEVICE_BASE,
+    USER_BASE,
+    ManageEngineState,
+    NextLinks,
+)
 
 if TYPE_CHECKING:  # annotations only: the fake never runs client code
     from mdmkit.manageengine import ManageEngine, ManageEngineClient
@@ -53,6 +58,7 @@ _SECTIONS = (
     users.routes,
 )
 OAUTH_PREFIX = "Zoho-oauthtoken "
+UNKNOWN_OBJECT = "COM0008"
 INVALID_TOKEN = "Invalid OAuth token"
 
 
@@ -64,6 +70,9 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
     ("legacy": ``expires_in_sec`` plus ``expires_in`` in milliseconds) configure the Zoho fake;
     ``upload_delay`` is how long (clock seconds) an ``/emsapi/files`` upload stays pending
     (default 0: ready at once; set it to test a client's polling).
+    ``next_links`` (``"absolute"``, ``"relative"`` or ``"proxy"`` on ``proxy_origin``) and
+    ``numeric_error_codes`` shape paging links and unknown-id errors as the real server may
+    (see ``ManageEngineState``).
     ``clock`` is anything with ``time()`` (a FakeClock in tests), shared by both servers.
     """
 
@@ -87,6 +96,9 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
         upload_delay: float = 0.0,
         api_key: str | None = None,
         token_format: TokenFormat = "current",
+        next_links: NextLinks = "absolute",
+        proxy_origin: str | None = None,
+        numeric_error_codes: bool = False,
     ) -> None:
         clock = clock if clock is not None else SystemClock()
         fleet = generate_fleet(
@@ -100,6 +112,10 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
             clock=clock,
         )
         self.on_premises = on_premises
+        self.state.next_links = next_links
+        if proxy_origin is not None:
+            self.state.proxy_origin = proxy_origin.rstrip("/")
+        self.state.numeric_error_codes = numeric_error_codes
         self.api_key = api_key if api_key is not None else secrets.token_hex(16).upper()
         self.accounts = FakeZohoAccounts(
             clock=clock,
@@ -207,6 +223,22 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
         if exc.status == 405:
             return Problem(405, "Method not allowed", code="COM0001")
         return Problem(exc.status, "Invalid URL", code="COM0001")
+
+    def problem(
+        self,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        code: str | None = None,
+        request: web.Request | None = None,
+    ) -> web.Response:
+        """With ``numeric_error_codes``, an unknown id answers as the documented example."""
+        if self.state.numeric_error_codes and code == UNKNOWN_OBJECT:
+            body = {"error_code": 1002, "error_description": "Unknown ID"}
+            body["localized_error_description"] = "Unknown ID"
+            return json_response(body, 400, headers, content_type=self.content_type)
+        return super().problem(status, message, headers, code=code, request=request)
 
     def error_payload(
         self, status: int, message: str, code: str | None, request: web.Request | None

@@ -8,6 +8,8 @@ associated with the device or one of its groups.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from mdmkit.testing._table import Table
 from mdmkit.testing.fleetgen import Fleet, installed_app_indices
 from mdmkit.testing.manageengine.records import (
@@ -39,13 +41,18 @@ GROUP_BASE = 108_870_000_005_000_000
 FILE_BASE = 108_870_000_006_000_000
 PROFILE_BASE = 108_870_000_007_000_000
 COLLECTION_BASE = 108_870_000_008_000_000
+NextLinks = Literal["absolute", "relative", "proxy"]
 
 
 class ManageEngineState:
     """Everything the fake knows. Tests read it; handlers change it.
 
     ``upload_delay`` is how long (clock seconds) an ``/emsapi/files`` upload stays pending;
-    ``file_lifetime`` how long any uploaded file can be used.
+    ``file_lifetime`` how long any uploaded file can be used. ``next_links`` is how
+    ``paging.next`` reads: ``"absolute"`` on this server, ``"relative"`` (a path and query), or
+    ``"proxy"``: on ``proxy_origin``, the address a server behind a proxy believes it has.
+    ``numeric_error_codes`` answers an unknown id as the documented example does: HTTP 400
+    ``{"error_code": 1002, "error_description": "Unknown ID"}``.
     """
 
     def __init__(self, fleet: Fleet, *, upload_delay: float = 0.0) -> None:
@@ -61,6 +68,9 @@ class ManageEngineState:
         self.profiles: Table[int, Profile] = Table()
         self.catalog: dict[int, int] = {}  # generated app index -> app id
         self.stable_label_id = LABEL_BASE + 1
+        self.next_links: NextLinks = "absolute"
+        self.proxy_origin = "http://mdm-internal.example:9020"
+        self.numeric_error_codes = False
 
     @property
     def stable_label(self) -> Label:

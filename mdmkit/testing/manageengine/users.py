@@ -1,7 +1,8 @@
 """Users (skip-token paging) and profiles (limit/offset paging).
 
 ``GET /users`` pages with an opaque ``skip-token``: ``paging.next`` is
-``<origin>/api/v1/mdm/users?skip-token=<base64 of "users:<last user id>:<ms timestamp>">``.
+``<origin>/api/v1/mdm/users?skip-token=<base64 of "users:<last user id>:<ms timestamp>">``
+(in the state's ``next_links`` style).
 Any page takes ``limit`` (default 50); the token carries no page size, so pages after the first
 are 50 long unless ``limit`` is sent again. An unreadable token answers 400 COM0014.
 ``search`` matches the name or e-mail address (any case).
@@ -22,6 +23,7 @@ from mdmkit.testing.manageengine.common import (
     Routes,
     find,
     invalid,
+    link,
     listing,
     page_limit,
     reply,
@@ -70,7 +72,7 @@ def list_users(call: MCall) -> web.Response:
     if more:
         kept = [(k, v) for k, v in call.request.query.items() if k not in ("limit", "skip-token")]
         query = urlencode([*kept, ("skip-token", encode_skip_token(page[-1].id, call.now))])
-        out["paging"] = {"next": f"{call.request.url.origin()}{call.request.path}?{query}"}
+        out["paging"] = {"next": link(call, query)}
     return reply(out)
 
 
