@@ -12,10 +12,10 @@ from typing import Any
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.http.convert import structure_model
-from mdmkit.http.params import check_digits, id_list
+from mdmkit.http.params import check_digits
 from mdmkit.http.paths import path_id
 from mdmkit.manageengine.models import BulkActionResult
-from mdmkit.manageengine.resources._base import API, Id, Resource
+from mdmkit.manageengine.resources._base import API, Id, Resource, body_ids
 
 __all__ = ["BULK_ACTIONS", "KNOWN_ACTIONS", "DeviceActions"]
 
@@ -57,12 +57,6 @@ def action_name(name: object) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidRequestError(f"not an action name: {name!r}", field="action")
     return name
-
-
-def _json_ids(ids: Iterable[Id] | None, field: str) -> list[int | str] | None:
-    if ids is None:
-        return None
-    return [int(i) if i.isdigit() else i for i in id_list(ids, field)]
 
 
 class DeviceActions(Resource):
@@ -173,8 +167,8 @@ class DeviceActions(Resource):
         The server accepts shutdown, restart, clear_app_data, enable_lost_mode and
         disable_lost_mode in bulk.
         """
-        devices = _json_ids(device_ids, "device_ids")
-        groups = _json_ids(group_ids, "group_ids")
+        devices = None if device_ids is None else body_ids(device_ids, "device_ids", required=False)
+        groups = None if group_ids is None else body_ids(group_ids, "group_ids", required=False)
         if not devices and not groups:
             raise InvalidRequestError("give device_ids or group_ids", field="device_ids")
         body: dict[str, Any] = {}

@@ -11,11 +11,18 @@ from typing import Any
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
-from mdmkit.http.params import check_choice, check_text, id_list
+from mdmkit.http.params import check_choice, check_text
 from mdmkit.http.paths import path_id
 from mdmkit.http.uploads import FileInput, FileSource
 from mdmkit.manageengine.models import App
-from mdmkit.manageengine.resources._base import API, DEFAULT_PAGE_SIZE, Id, Resource
+from mdmkit.manageengine.resources._base import (
+    API,
+    DEFAULT_PAGE_SIZE,
+    Id,
+    Resource,
+    body_id,
+    body_ids,
+)
 from mdmkit.manageengine.resources.files import Files, UploadStrategy
 
 __all__ = ["APP_TYPES", "Apps"]
@@ -24,13 +31,6 @@ APP_TYPES = (1, 2, 3)  # 1 free store app, 2 paid store app, 3 enterprise app
 ENTERPRISE = 3
 SUPPORTED_DEVICES = (1, 2, 3)  # 1 smartphone, 2 tablet, 3 both
 PLATFORMS = (1, 2, 3)  # 1 iOS, 2 Android, 3 Windows
-
-
-def _ids(value: Iterable[Id], field: str) -> list[int | str]:
-    checked = id_list(value, field)
-    if not checked:
-        raise InvalidRequestError(f"{field} must not be empty", field=field)
-    return [int(item) if item.isdigit() else item for item in checked]
 
 
 def _body(**fields: Any) -> dict[str, Any]:
@@ -89,12 +89,12 @@ class Apps(Resource):
         body = _body(
             app_name=check_text(app_name, "app_name"),
             app_type=app_type,
-            app_file=_file_id(app_file, "app_file"),
-            app_category_id=app_category_id,
+            app_file=_optional_id(app_file, "app_file"),
+            app_category_id=_optional_id(app_category_id, "app_category_id"),
             supported_devices=supported_devices,
-            release_label_id=_file_id(release_label_id, "release_label_id"),
-            display_image=_file_id(display_image, "display_image"),
-            full_image=_file_id(full_image, "full_image"),
+            release_label_id=_optional_id(release_label_id, "release_label_id"),
+            display_image=_optional_id(display_image, "display_image"),
+            full_image=_optional_id(full_image, "full_image"),
             description=description,
             app_store_country_code=app_store_country_code,
             bundle_identifier=bundle_identifier,
@@ -153,7 +153,7 @@ class Apps(Resource):
         body = _body(
             app_name=None if app_name is None else check_text(app_name, "app_name"),
             app_type=app_type,
-            app_category_id=app_category_id,
+            app_category_id=_optional_id(app_category_id, "app_category_id"),
             platform_type=platform_type,
             bundle_identifier=bundle_identifier,
             app_version=app_version,
@@ -161,7 +161,7 @@ class Apps(Resource):
             description=description,
             remove_app_with_profile=remove_app_with_profile,
             prevent_backup=prevent_backup,
-            app_file=_file_id(app_file, "app_file"),
+            app_file=_optional_id(app_file, "app_file"),
             force_update_in_label=force_update_in_label,
         )
         if not body:
@@ -200,7 +200,7 @@ class Apps(Resource):
     ) -> None:
         """Distribute the label's version to devices."""
         body = _body(
-            device_ids=_ids(device_ids, "device_ids"),
+            device_ids=body_ids(device_ids, "device_ids"),
             silent_install=silent_install,
             notify_user_via_email=notify_user_via_email,
         )
@@ -217,7 +217,7 @@ class Apps(Resource):
     ) -> None:
         """Distribute the label's version to groups."""
         body = _body(
-            group_ids=_ids(group_ids, "group_ids"),
+            group_ids=body_ids(group_ids, "group_ids"),
             silent_install=silent_install,
             notify_user_via_email=notify_user_via_email,
         )
@@ -240,9 +240,6 @@ class Apps(Resource):
         await self._send("DELETE", self._label_path(app_id, release_label_id, "delete"))
 
 
-def _file_id(value: Id | None, field: str) -> int | str | None:
-    """An id as a JSON number when it is one (ids are 17-19 digits: never a float)."""
-    if value is None:
-        return None
-    checked = path_id(value, field)
-    return int(checked) if checked.isdigit() else checked
+def _optional_id(value: Id | None, field: str) -> int | None:
+    """An id for the body when given (``body_id``: a JSON number, never a float)."""
+    return None if value is None else body_id(value, field)

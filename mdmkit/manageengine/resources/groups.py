@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
-from mdmkit.http.params import check_text, id_list
+from mdmkit.http.params import check_text
 from mdmkit.http.paths import path_id
 from mdmkit.manageengine.models import Group
-from mdmkit.manageengine.resources._base import API, DEFAULT_PAGE_SIZE, Id, Resource
+from mdmkit.manageengine.resources._base import API, DEFAULT_PAGE_SIZE, Id, Resource, body_ids
 
 __all__ = ["DEVICE_GROUP", "Groups"]
 
@@ -55,10 +55,7 @@ class Groups(Resource):
 
     async def add_members(self, group_id: Id, member_ids: Iterable[Id]) -> None:
         """Add devices (or users, for a user group) to the group."""
-        members = id_list(member_ids, "member_ids")
-        if not members:
-            raise InvalidRequestError("member_ids must not be empty", field="member_ids")
-        body = {"member_ids": [int(m) if m.isdigit() else m for m in members]}
+        body = {"member_ids": body_ids(member_ids, "member_ids")}
         await self._send("POST", self._path(group_id, "members"), json=body)
 
     async def remove_member(self, group_id: Id, member_id: Id) -> None:
