@@ -15,9 +15,8 @@ import pytest
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.manageengine import ManageEngine, ManageEngineClient
 from mdmkit.manageengine.resources._base import body_id, body_ids
-from mdmkit.testing import FakeManageEngine
+from mdmkit.testing import FakeClock, FakeManageEngine
 from tests.contract.conftest import manageengine_on
-from tests.manageengine.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio
 
