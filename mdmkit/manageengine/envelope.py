@@ -74,7 +74,10 @@ def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> ErrorDe
 
 
 def _body(response: Response) -> Mapping[str, Any]:
-    body = response.json()
+    try:
+        body = response.json()
+    except RecursionError:  # nested deeper than a decoder can follow: not a documented shape
+        body = None
     if not isinstance(body, Mapping):
         raise ResponseFormatError(
             "expected a JSON object",

@@ -184,8 +184,8 @@ def token_error(
 ) -> OAuthError:
     """The typed error for a refused token request (Zoho may refuse with HTTP 200)."""
     url = accounts_url + "/oauth/v2/token"
-    code = redact(str(data.get("error") or f"HTTP {status}"))
-    described = redact(str(data.get("error_description") or ""))
+    code = _rfc6749_text(redact(str(data.get("error") or "")))[:100] or f"HTTP {status}"
+    described = _rfc6749_text(redact(str(data.get("error_description") or "")))[:300]
     cause: Exception
     if code.lower() in ("access denied", "access_denied") or "too many requests" in described:
         error: OAuthError = TokenRateLimitError(
@@ -227,6 +227,13 @@ def token_error(
     error.__cause__ = cause
     error.oauth_error = cause
     return error
+
+
+def _rfc6749_text(text: str) -> str:
+    """``text`` in the characters RFC 6749 allows in error fields (authlib refuses others)."""
+    return "".join(
+        ch if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\' else "?" for ch in text
+    ).strip()
 
 
 def rate_limited(retry_after: float | None, url: str) -> TokenRateLimitError:
