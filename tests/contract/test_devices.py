@@ -7,7 +7,7 @@ import pytest
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.fleet import Fleet
-from mdmkit.core.models import Device, DeviceStatus, Platform
+from mdmkit.core.models import Device, DeviceStatus, Platform, Vendor
 from tests.contract.conftest import Backend
 
 pytestmark = pytest.mark.anyio
@@ -58,6 +58,28 @@ async def test_search_and_get(backend: Backend) -> None:
     assert again.serial_number == first.serial_number
     if not isinstance(backend.mdm, Fleet):
         assert (await backend.mdm.devices.get(first.id)).id == first.id
+
+
+async def test_every_listed_device_comes_back_from_get(backend: Backend) -> None:
+    """Whatever its status (ManageEngine has no summary for unmanaged devices), with its
+    groups either known and true, or said to be unknown."""
+    one_of_each = {}
+    for device in await backend.mdm.devices.list().collect():
+        one_of_each.setdefault((device.source, device.status), device)
+    assert {status for _, status in one_of_each} >= {
+        DeviceStatus.ENROLLED,
+        DeviceStatus.AWAITING_ENROLLMENT,
+    }
+    for device in one_of_each.values():
+        again = await backend.mdm.devices.get(device)
+        assert (again.id, again.status) == (device.id, device.status)
+        assert isinstance(again.group_ids_known, bool)
+        if again.group_ids_known and not isinstance(backend.mdm, Fleet):
+            for group_id in again.group_ids:
+                members = await backend.mdm.groups.members(group_id).collect()
+                assert device.id in {m.id for m in members}
+        if not again.group_ids_known and again.vendor is Vendor.MANAGEENGINE:
+            assert again.group_ids == ()  # no summary: nothing claimed
 
 
 async def test_lock_reaches_the_device_once(backend: Backend) -> None:
