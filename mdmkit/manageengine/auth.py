@@ -18,7 +18,7 @@ import random
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
@@ -30,26 +30,22 @@ from authlib.oauth2.rfc6749 import OAuth2Token
 from authlib.oauth2.rfc6749.parameters import prepare_token_request
 
 from mdmkit.core.errors import (
-    APIError,
     ConfigurationError,
     MDMError,
-    RateLimitError,
     ResponseFormatError,
     ServerError,
     TransportError,
 )
 from mdmkit.http.retry import FAILED_STATUSES, RetryPolicy, backoff_delay
-from mdmkit.http.transport import Timeout, Transport, check_base_url
+from mdmkit.http.transport import Transport, check_base_url
+from mdmkit.manageengine.accounts import TOKEN_PATH, post_token_form, token_endpoint
 from mdmkit.manageengine.tokens import (
     TokenRateLimitError,
     expires_at,
     lifetime_of,
     make_token,
-    rate_limited,
-    read_answer,
     refresh_margin,
     token_error,
-    token_error_detail,
 )
 
 __all__ = [
@@ -70,7 +66,6 @@ MINT_COOLDOWN = 600.0  # Zoho allows ~10 mints per 10 minutes per refresh token
 MINT_LIMIT = 10
 PERSISTENT_REJECTION = 60.0
 """A token minted after a 401 and refused within this many seconds means the 401 persists."""
-TOKEN_PATH = "/oauth/v2/token"
 _PRINTABLE = re.compile(r"[\x21-\x7e]+")
 """What a credential sent in a header or a form may hold: visible ASCII, no space or control."""
 
@@ -253,78 +248,6 @@ def _open_lock_file(path: str) -> int:
 def _bearer(headers: Mapping[str, str]) -> str | None:
     value = headers.get("Authorization", "")
     return value.removeprefix("Zoho-oauthtoken ") if value.startswith("Zoho-oauthtoken ") else None
-
-
-class _NoCredentials:
-    """The token endpoint's Auth: the credentials travel in the form body, not in a header."""
-
-    def __repr__(self) -> str:
-        return "NoCredentials()"
-
-    async def headers(self, transport: Transport) -> Mapping[str, str]:
-        return {}
-
-    async def refresh(self, transport: Transport, rejected: Mapping[str, str]) -> bool:
-        return False
-
-
-NO_CREDENTIALS = _NoCredentials()
-
-
-def token_endpoint(
-    accounts_url: str,
-    *,
-    session: aiohttp.ClientSession | None,
-    retry: RetryPolicy | None = None,
-    timeout: Timeout | None = None,
-    allow_insecure: bool = False,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-) -> Transport:
-    """The shared engine pointed at a Zoho accounts root: its retries, limits and error typing.
-
-    With ``session`` (the API transport's) it never closes that session.
-    """
-    return Transport(
-        accounts_url,
-        auth=NO_CREDENTIALS,
-        error_parser=token_error_detail,
-        max_concurrency=2,
-        retry=retry,
-        timeout=timeout,
-        session=session,
-        allow_insecure=allow_insecure,
-        clock=clock,
-        sleep=sleep,
-        default_headers={"Accept": "application/json"},
-    )
-
-
-async def post_token_form(
-    endpoint: Transport, path: str, form: Sequence[tuple[str, str]], *, cooldown: float
-) -> dict[str, Any]:
-    """POST a form to the token endpoint: Zoho's JSON answer, or the typed error it means.
-
-    429 and 503 are retried by the engine as for any call; what outlasts them raises a
-    ``TokenRateLimitError`` (with the server's wait) or a ``ServerError``. A refusal, with any
-    status (Zoho refuses with 200 too), is an ``OAuthError`` from ``token_error``.
-    """
-    url = endpoint.base_url + TOKEN_PATH
-    try:
-        response = await endpoint.request("POST", path, form=form, idempotent=False)
-    except RateLimitError as exc:
-        failure: MDMError = rate_limited(exc.retry_after, url)
-    except ServerError:
-        raise
-    except APIError as exc:
-        data = {"error": exc.code or f"HTTP {exc.status}", "error_description": exc.message}
-        failure = token_error(data, exc.status, endpoint.base_url, cooldown=cooldown)
-    else:
-        data = read_answer(response)
-        if "error" not in data:
-            return data
-        failure = token_error(data, response.status, endpoint.base_url, cooldown=cooldown)
-    raise failure
 
 
 class ZohoOAuth:
