@@ -63,7 +63,7 @@ async def test_search_and_get(backend: Backend) -> None:
 async def test_every_listed_device_comes_back_from_get(backend: Backend) -> None:
     """Whatever its status (ManageEngine has no summary for unmanaged devices), with its
     groups either known and true, or said to be unknown."""
-    one_of_each = {}
+    one_of_each: dict[tuple[str, DeviceStatus], Device] = {}
     for device in await backend.mdm.devices.list().collect():
         one_of_each.setdefault((device.source, device.status), device)
     assert {status for _, status in one_of_each} >= {
