@@ -367,7 +367,7 @@ class ZohoOAuth:
             return
         if status == 401 and token not in self._confirmed:
             self._refused.add(token)
-        elif status != 401:
+        elif status < 500 and status not in (401, 429):  # the server got past the token
             self._confirmed.add(token)
 
     def _persistent(self, rejected: str) -> bool:

@@ -302,3 +302,18 @@ async def test_a_replacement_that_worked_is_replaced_again_when_it_is_rejected(
         fake.accounts.expire_tokens()
         assert await me.profiles.list().first() is not None
     assert fake.accounts.mints == 4
+
+
+async def test_a_replacement_never_judged_is_renewed_once_its_moment_has_passed(
+    fake: FakeManageEngine, me: ManageEngineClient, clock: FakeClock
+) -> None:
+    await me.profiles.list().first()
+    fake.faults.add(Reply(401, "Invalid OAuth token"), route="GET */profiles")
+    fake.faults.add(Fail(503), route="GET */profiles", times=4)  # the replay learns nothing
+    with pytest.raises(ServerError):
+        await me.profiles.list().first()
+    assert fake.accounts.mints == 2
+    clock.advance(61)  # a refusal this late is about the token, not a 401 that persists
+    fake.faults.add(Reply(401, "Invalid OAuth token"), route="GET */profiles")
+    assert await me.profiles.list().first() is not None
+    assert fake.accounts.mints == 3

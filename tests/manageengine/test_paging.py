@@ -77,6 +77,16 @@ def test_links_elsewhere_or_malformed_are_pagination_errors(link: str) -> None:
         LINKS.resolve(link, PAGE)
 
 
+def test_a_relative_link_from_a_page_elsewhere_is_refused() -> None:
+    with pytest.raises(PaginationError, match="another origin"):
+        LINKS.resolve("devices?offset=2", "https://evil.example/api/v1/mdm/devices")
+
+
+def test_one_alias_may_be_given_as_a_string() -> None:
+    links = NextLinks.of(BASE, "http://inner:81")
+    assert links.resolve("http://inner:81/api?x=1", PAGE) == f"{BASE}/api?x=1"
+
+
 @pytest.mark.parametrize("alias", ["not a url", "http://", "http://h:abc", "ftp://h", "http://u@h"])
 def test_an_alias_that_is_not_an_origin_is_a_configuration_error(alias: str) -> None:
     with pytest.raises(ConfigurationError, match="server_aliases"):

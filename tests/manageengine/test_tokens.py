@@ -11,6 +11,8 @@ from mdmkit.http.response import Response
 from mdmkit.manageengine.tokens import (
     DEFAULT_LIFETIME,
     MAX_LIFETIME,
+    expires_at,
+    lifetime_of,
     make_token,
     read_answer,
     redact,
@@ -70,6 +72,22 @@ def test_make_token_keeps_the_lifetime_in_seconds_and_when_it_was_minted() -> No
     token = make_token({"access_token": "a", "expires_in_sec": 2, "expires_in": 2000}, 10.5)
     assert (token["expires_in"], token["minted_at"], token["expires_at"]) == (2, 10.5, 12)
     assert "expires_in_sec" not in token
+
+
+@pytest.mark.parametrize(
+    ("stored", "at", "lifetime"),
+    [
+        ({"minted_at": 10.5, "expires_in": 2.0, "expires_at": 12}, 12.5, 2.0),
+        ({"expires_at": 4600, "expires_in": 3600}, 4600.0, 3600.0),  # stored before minted_at
+        ({"expires_at": 4600}, 4600.0, None),
+        ({"expires_at": "soon", "expires_in": True}, None, None),
+        ({}, None, None),
+    ],
+)
+def test_when_a_stored_token_expires(
+    stored: dict[str, object], at: float | None, lifetime: float | None
+) -> None:
+    assert (expires_at(stored), lifetime_of(stored)) == (at, lifetime)
 
 
 @pytest.mark.parametrize(
