@@ -71,7 +71,7 @@ from mdmkit.manageengine import mapping
 from mdmkit.manageengine import models as native
 from mdmkit.manageengine.auth import TokenStore
 from mdmkit.manageengine.client import DEFAULT_MAX_CONCURRENCY, ManageEngineClient
-from mdmkit.manageengine.resources._base import body_ids
+from mdmkit.manageengine.resources._base import numeric_ids
 from mdmkit.manageengine.resources.apps import Apps
 from mdmkit.manageengine.resources.files import UploadStrategy
 from mdmkit.manageengine.resources.groups import DEVICE_GROUP
@@ -410,8 +410,8 @@ class ManageEngineAssignments(_Section, AssignmentService):
         install: InstallMode,
         channel: str | None,
     ) -> builtins.list[AppAssignment]:
-        body_ids(devices, "devices", required=False)  # ManageEngine ids are numbers: check
-        body_ids(groups, "groups", required=False)  # them before the app is even fetched
+        numeric_ids(devices, "devices", required=False)  # ManageEngine ids are numbers: check
+        numeric_ids(groups, "groups", required=False)  # them before the app is even fetched
         item = await self._native.apps.get(app)
         if channel is None:
             label = mapping.stable_label(item)

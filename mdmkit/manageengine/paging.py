@@ -2,56 +2,34 @@
 
 The server builds the link from the request URL it saw, so it may be relative, absolute on
 the configured origin, or absolute on the scheme and host the server saw behind a proxy.
-Relative links resolve against the configured base; a proxy's inner origin is followed only
-when the client was told it is the same server (``server_aliases``); any other origin, and
-any link that does not parse cleanly, raises PaginationError. Pure functions, no I/O.
+Relative links resolve against the configured base; a link on a proxy's inner origin is
+fetched from the configured base, and only when the client was told that origin is the same
+server (``server_aliases``); any other origin, and any link ``mdmkit.http.paths.url_problem``
+finds unfit, raises PaginationError. Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import attrs
 
 from mdmkit.core.errors import ConfigurationError, PaginationError
+from mdmkit.http.paths import same_origin, url_problem
 
 __all__ = ["NextLinks", "next_offset"]
 
-_CLEAN = re.compile(r"[\x21-\x7e]+")
-"""What a link may hold: visible ASCII (no spaces, controls, backslashes checked apart)."""
 
-
-def _origin(parts: SplitResult) -> tuple[str, str, int]:
-    """(scheme, host, port) with the scheme's default port filled in; ValueError if malformed."""
-    scheme = parts.scheme.lower()
-    port = parts.port  # raises ValueError for a port that is not a number or out of range
-    host = parts.hostname
-    if scheme not in ("http", "https") or not host:
-        raise ValueError("not an http(s) URL with a host")
-    return scheme, host, port if port is not None else (443 if scheme == "https" else 80)
-
-
-def _split(url: str) -> SplitResult:
-    if not _CLEAN.fullmatch(url) or "\\" in url:
-        raise ValueError("holds spaces, control characters or backslashes")
-    parts = urlsplit(url)
-    if "@" in parts.netloc:
-        raise ValueError("carries user information")
-    if parts.netloc:
-        _origin(parts)
-    return parts
-
-
-def _check_alias(url: str) -> tuple[str, str, int]:
-    try:
-        parts = _split(url)
-        if not parts.netloc:
-            raise ValueError("has no host")
-        return _origin(parts)
-    except ValueError as exc:
-        raise ConfigurationError(f"server_aliases: {url!r} is not an origin: {exc}") from None
+def _relative_problem(link: str) -> str | None:
+    """What makes a relative link unusable (``url_problem`` judges the absolute ones)."""
+    if not link:
+        return "is empty"
+    if not link.isascii() or any(ch <= " " or ch == "\x7f" for ch in link):
+        return "holds whitespace, control or non-ASCII characters"
+    if "\\" in link:
+        return "holds a backslash"
+    return None
 
 
 @attrs.frozen
@@ -63,42 +41,50 @@ class NextLinks:
     """
 
     base_url: str
-    aliases: frozenset[tuple[str, str, int]] = attrs.field(factory=frozenset)
+    aliases: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, base_url: str, aliases: Iterable[str] = ()) -> NextLinks:
         """Links for ``base_url``; ConfigurationError if an alias is not an http(s) origin."""
-        if isinstance(aliases, str):
-            aliases = (aliases,)
-        return cls(base_url.rstrip("/"), frozenset(_check_alias(a) for a in aliases))
+        checked = []
+        for alias in (aliases,) if isinstance(aliases, str) else aliases:
+            problem = url_problem(alias)
+            if problem is None and urlsplit(alias).path not in ("", "/"):
+                problem = "has a path (an origin is a scheme, a host and a port)"
+            if problem is not None:
+                raise ConfigurationError(f"server_aliases: {alias!r:.80} {problem}")
+            checked.append(alias)
+        return cls(base_url.rstrip("/"), tuple(checked))
 
     def resolve(self, link: str, current: str) -> str:
         """The absolute URL on ``base_url`` to fetch for ``link``, found on page ``current``."""
+        shown = f"{link[:200]!r}"
+        problem = _relative_problem(link)
         try:
-            parts = _split(link)
-            base = _origin(urlsplit(self.base_url))
-            if not parts.netloc and not parts.scheme:
-                if link.startswith("/"):
-                    return self.base_url + link
-                resolved = urljoin(current, link)
-                if _origin(_split(resolved)) != base:
-                    raise ValueError("resolves to another origin")
-                return resolved
-            origin = _origin(parts)
-        except ValueError as exc:
+            parts = urlsplit(link) if problem is None else None
+        except ValueError:  # "Invalid IPv6 URL" and the like
+            parts, problem = None, "is not a well-formed URL (a broken IPv6 literal?)"
+        if parts is not None and (parts.scheme or parts.netloc):
+            problem = url_problem(link)
+        if parts is None or problem is not None:
+            raise PaginationError(f"paging.next {problem}: {shown}", url=link[:200])
+        if parts.scheme or parts.netloc:
+            if same_origin(link, self.base_url):
+                return link
+            if any(same_origin(link, alias) for alias in self.aliases):
+                query = f"?{parts.query}" if parts.query else ""
+                return self.base_url + (parts.path or "/") + query
             raise PaginationError(
-                f"paging.next is not a usable link ({exc}): {link[:200]!r}", url=link[:200]
-            ) from None
-        if origin == base:
-            return link
-        if origin in self.aliases:
-            rest = parts.path or "/"
-            return self.base_url + rest + (f"?{parts.query}" if parts.query else "")
-        raise PaginationError(
-            f"refusing to follow paging.next to another origin: {link[:200]!r}. If that is the "
-            "server's own address behind a proxy, pass it as server_aliases=[...]",
-            url=link[:200],
-        )
+                f"refusing to follow paging.next to another origin: {shown}. If that is the "
+                "server's own address behind a proxy, pass it as server_aliases=[...]",
+                url=link[:200],
+            )
+        resolved = self.base_url + link if link.startswith("/") else urljoin(current, link)
+        if not same_origin(resolved, self.base_url):
+            raise PaginationError(
+                f"paging.next resolves to another origin: {shown}", url=link[:200]
+            )
+        return resolved
 
 
 def next_offset(url: str, received: int, total: int | None) -> str | None:

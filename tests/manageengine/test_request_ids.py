@@ -14,7 +14,7 @@ import pytest
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.manageengine import ManageEngine, ManageEngineClient
-from mdmkit.manageengine.resources._base import body_id, body_ids
+from mdmkit.manageengine.resources._base import numeric_id, numeric_ids
 from mdmkit.testing import FakeClock, FakeManageEngine
 from tests.contract.conftest import manageengine_on
 
@@ -29,7 +29,7 @@ Call = Callable[[ManageEngineClient], Awaitable[object]]
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
 def test_body_id_refuses_what_is_not_a_number(value: Any) -> None:
     with pytest.raises(InvalidRequestError, match="app_category_id") as info:
-        body_id(value, "app_category_id")
+        numeric_id(value, "app_category_id")
     assert info.value.field == "app_category_id"
 
 
@@ -38,13 +38,13 @@ def test_body_id_refuses_what_is_not_a_number(value: Any) -> None:
     [(0, 0), ("0", 0), (121, 121), ("121", 121), ("9223372036854775807", 2**63 - 1)],
 )
 def test_body_id_keeps_numbers_exact(value: object, expected: int) -> None:
-    assert body_id(value, "id") == expected
+    assert numeric_id(value, "id") == expected
 
 
 @pytest.mark.parametrize("values", ["123", b"123", {"1": 2}, 5, [], ["1", "x"]])
 def test_body_ids_wants_a_list_of_ids(values: Any) -> None:
     with pytest.raises(InvalidRequestError, match="device_ids"):
-        body_ids(values, "device_ids")
+        numeric_ids(values, "device_ids")
 
 
 CALLS: dict[str, Callable[[Any], Call]] = {
@@ -82,7 +82,7 @@ async def fake(clock: FakeClock) -> AsyncIterator[FakeManageEngine]:
         yield server
 
 
-@pytest.mark.parametrize("bad", ["1/wipe", " 12", True])  # every value: see body_id's tests
+@pytest.mark.parametrize("bad", ["1/wipe", " 12", True])  # every value: see numeric_id's tests
 @pytest.mark.parametrize("name", CALLS)
 async def test_hostile_body_ids_are_refused_before_sending(
     fake: FakeManageEngine, me: ManageEngineClient, name: str, bad: Any

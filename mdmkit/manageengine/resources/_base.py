@@ -8,7 +8,6 @@ The server clamps ``limit`` to 200, so the SDK asks for at most that.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlencode
@@ -17,6 +16,7 @@ import cattrs
 
 from mdmkit.core.errors import InvalidRequestError, PaginationError
 from mdmkit.core.pagination import Page, Paginator
+from mdmkit.http import params
 from mdmkit.http.client import ResourceBase
 from mdmkit.http.convert import structure_model
 from mdmkit.http.params import check_range
@@ -24,7 +24,15 @@ from mdmkit.http.transport import Transport
 from mdmkit.manageengine.envelope import read_collection, read_object
 from mdmkit.manageengine.paging import NextLinks, next_offset
 
-__all__ = ["API", "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Id", "Resource", "body_id", "body_ids"]
+__all__ = [
+    "API",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "Id",
+    "Resource",
+    "numeric_id",
+    "numeric_ids",
+]
 
 T = TypeVar("T")
 Id: TypeAlias = int | str
@@ -35,32 +43,28 @@ DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
 """Lists ask for full pages: fewer round trips, one page of memory either way."""
 
 
-_DECIMAL_ID = re.compile(r"0|[1-9][0-9]{0,18}")
 ID_LIMIT = 2**63
 """ManageEngine ids are Java longs: 17-19 digits, below 2**63."""
 
 
-def body_id(value: object, field: str) -> int:
-    """An id for a JSON body, checked before anything is sent: an int or a string of digits,
-    sent as a JSON number (exact: never through float). ``"1/wipe"``, ``" 12"``, ``"012"``,
-    ``12.0``, bools and negatives are refused with InvalidRequestError naming ``field``."""
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and _DECIMAL_ID.fullmatch(value):
-        number = int(value)
-    if number is None or not 0 <= number < ID_LIMIT:
+def numeric_id(value: object, field: str) -> int:
+    """An id for a JSON body: a safe id (``params.body_id``) that is also a plain number below
+    2**63, sent as an exact JSON number. ManageEngine ids are numbers, so ``"abc"``, ``"012"``,
+    ``" 12"`` and ``"1/wipe"`` (and floats, bools, negatives) are InvalidRequestError naming
+    ``field``, before anything is sent."""
+    checked = params.body_id(value, field)
+    if not isinstance(checked, int) or checked >= ID_LIMIT:
         raise InvalidRequestError(
-            f"{field} must be a ManageEngine id (a number), got {value!r}", field=field
+            f"{field} must be a ManageEngine id (a number), got {value!r:.80}", field=field
         )
-    return number
+    return checked
 
 
-def body_ids(values: Iterable[object], field: str, *, required: bool = True) -> list[int]:
-    """A list of ids for a JSON body (each checked by ``body_id``); ``required``: not empty."""
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise InvalidRequestError(f"{field} must be a list of ids, got {values!r}", field=field)
-    ids = [body_id(value, field) for value in values]
+def numeric_ids(values: Iterable[object], field: str, *, required: bool = True) -> list[int]:
+    """A list of ids for a JSON body, each checked by ``numeric_id``; ``required``: not empty."""
+    if isinstance(values, Mapping):
+        raise InvalidRequestError(f"{field} must be a list of ids, not an object", field=field)
+    ids = [numeric_id(value, field) for value in params.id_list(values, field)]
     if required and not ids:
         raise InvalidRequestError(f"{field} must not be empty", field=field)
     return ids

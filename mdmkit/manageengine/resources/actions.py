@@ -15,7 +15,7 @@ from mdmkit.http.convert import structure_model
 from mdmkit.http.params import check_digits
 from mdmkit.http.paths import path_id
 from mdmkit.manageengine.models import BulkActionResult
-from mdmkit.manageengine.resources._base import API, Id, Resource, body_ids
+from mdmkit.manageengine.resources._base import API, Id, Resource, numeric_ids
 
 __all__ = ["BULK_ACTIONS", "KNOWN_ACTIONS", "DeviceActions"]
 
@@ -167,8 +167,10 @@ class DeviceActions(Resource):
         The server accepts shutdown, restart, clear_app_data, enable_lost_mode and
         disable_lost_mode in bulk.
         """
-        devices = None if device_ids is None else body_ids(device_ids, "device_ids", required=False)
-        groups = None if group_ids is None else body_ids(group_ids, "group_ids", required=False)
+        devices = (
+            None if device_ids is None else numeric_ids(device_ids, "device_ids", required=False)
+        )
+        groups = None if group_ids is None else numeric_ids(group_ids, "group_ids", required=False)
         if not devices and not groups:
             raise InvalidRequestError("give device_ids or group_ids", field="device_ids")
         body: dict[str, Any] = {}

@@ -20,8 +20,8 @@ from mdmkit.manageengine.resources._base import (
     DEFAULT_PAGE_SIZE,
     Id,
     Resource,
-    body_id,
-    body_ids,
+    numeric_id,
+    numeric_ids,
 )
 from mdmkit.manageengine.resources.files import Files, UploadStrategy
 
@@ -200,7 +200,7 @@ class Apps(Resource):
     ) -> None:
         """Distribute the label's version to devices."""
         body = _body(
-            device_ids=body_ids(device_ids, "device_ids"),
+            device_ids=numeric_ids(device_ids, "device_ids"),
             silent_install=silent_install,
             notify_user_via_email=notify_user_via_email,
         )
@@ -217,7 +217,7 @@ class Apps(Resource):
     ) -> None:
         """Distribute the label's version to groups."""
         body = _body(
-            group_ids=body_ids(group_ids, "group_ids"),
+            group_ids=numeric_ids(group_ids, "group_ids"),
             silent_install=silent_install,
             notify_user_via_email=notify_user_via_email,
         )
@@ -241,5 +241,5 @@ class Apps(Resource):
 
 
 def _optional_id(value: Id | None, field: str) -> int | None:
-    """An id for the body when given (``body_id``: a JSON number, never a float)."""
-    return None if value is None else body_id(value, field)
+    """An id for the body when given (``numeric_id``: a JSON number, never a float)."""
+    return None if value is None else numeric_id(value, field)

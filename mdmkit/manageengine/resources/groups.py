@@ -9,7 +9,7 @@ from mdmkit.core.pagination import Paginator
 from mdmkit.http.params import check_text
 from mdmkit.http.paths import path_id
 from mdmkit.manageengine.models import Group
-from mdmkit.manageengine.resources._base import API, DEFAULT_PAGE_SIZE, Id, Resource, body_ids
+from mdmkit.manageengine.resources._base import API, DEFAULT_PAGE_SIZE, Id, Resource, numeric_ids
 
 __all__ = ["DEVICE_GROUP", "Groups"]
 
@@ -55,7 +55,7 @@ class Groups(Resource):
 
     async def add_members(self, group_id: Id, member_ids: Iterable[Id]) -> None:
         """Add devices (or users, for a user group) to the group."""
-        body = {"member_ids": body_ids(member_ids, "member_ids")}
+        body = {"member_ids": numeric_ids(member_ids, "member_ids")}
         await self._send("POST", self._path(group_id, "members"), json=body)
 
     async def remove_member(self, group_id: Id, member_id: Id) -> None:
