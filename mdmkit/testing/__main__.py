@@ -172,6 +172,30 @@ def _manageengine_options(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help="seconds an /emsapi/files upload stays pending before it is ready (default 0)",
     )
+    parser.add_argument(
+        "--token-format",
+        choices=("current", "legacy"),
+        default="current",
+        help="Zoho's token answers: current, or legacy (expires_in_sec in seconds beside "
+        "expires_in in milliseconds)",
+    )
+    parser.add_argument(
+        "--next-links",
+        choices=("absolute", "relative", "proxy"),
+        default="absolute",
+        help="how paging.next reads: absolute on this server, relative, or on --proxy-origin "
+        "as a server behind a reverse proxy writes it",
+    )
+    parser.add_argument(
+        "--proxy-origin",
+        default=None,
+        help="the origin --next-links proxy writes (default http://mdm-internal.example:9020)",
+    )
+    parser.add_argument(
+        "--numeric-error-codes",
+        action="store_true",
+        help='answer an unknown id as the documented example: 400 {"error_code": 1002, ...}',
+    )
 
 
 def _manageengine(args: argparse.Namespace) -> FakeServer[Any]:
@@ -188,6 +212,10 @@ def _manageengine(args: argparse.Namespace) -> FakeServer[Any]:
         mint_limit=args.mint_limit,
         mint_window=args.mint_window,
         upload_delay=args.upload_delay,
+        token_format=args.token_format,
+        next_links=args.next_links,
+        proxy_origin=args.proxy_origin,
+        numeric_error_codes=args.numeric_error_codes,
     )
 
 

@@ -42,8 +42,15 @@ def exported(line: str) -> dict[str, str]:
         (("simplemdm", "--devices", "7"), SimpleMDM.from_env),
         (("manageengine", "--devices", "7", "--upload-delay", "0"), ManageEngine.from_env),
         (("manageengine", "--devices", "7", "--on-premises"), ManageEngine.from_env),
+        (
+            (
+                *("manageengine", "--devices", "7", "--token-format", "legacy"),
+                *("--next-links", "relative", "--numeric-error-codes"),
+            ),
+            ManageEngine.from_env,
+        ),
     ],
-    ids=["simplemdm", "manageengine", "on-premises"],
+    ids=["simplemdm", "manageengine", "on-premises", "manageengine-real-shapes"],
 )
 async def test_the_printed_exports_configure_from_env(
     args: tuple[str, ...], build: Callable[[], MDM], monkeypatch: pytest.MonkeyPatch
