@@ -77,6 +77,20 @@ def test_links_elsewhere_or_malformed_are_pagination_errors(link: str) -> None:
         LINKS.resolve(link, PAGE)
 
 
+@pytest.mark.parametrize(
+    ("link", "why"),
+    [
+        ("https://mdm.corp.example:abc/api", "port"),
+        ("https://token@mdm.corp.example/api", "user name or password"),
+        ("https://evil.example\\@mdm.corp.example/api", "backslash"),
+        ("https://[::1/api", "IPv6"),
+    ],
+)
+def test_a_malformed_link_on_the_base_host_says_what_is_wrong(link: str, why: str) -> None:
+    with pytest.raises(PaginationError, match=why):
+        LINKS.resolve(link, PAGE)
+
+
 def test_a_relative_link_from_a_page_elsewhere_is_refused() -> None:
     with pytest.raises(PaginationError, match="another origin"):
         LINKS.resolve("devices?offset=2", "https://evil.example/api/v1/mdm/devices")
