@@ -22,6 +22,8 @@ from mdmkit.manageengine.tokens import rate_limited, read_answer, token_error, t
 __all__ = ["NO_CREDENTIALS", "TOKEN_PATH", "post_token_form", "token_endpoint"]
 
 TOKEN_PATH = "/oauth/v2/token"
+TOKEN_BODY_LIMIT = 64 * 1024
+"""The largest token answer read: Zoho's are a few hundred bytes."""
 
 
 class _NoCredentials:
@@ -49,10 +51,12 @@ def token_endpoint(
     allow_insecure: bool = False,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    max_response_size: int = TOKEN_BODY_LIMIT,
 ) -> Transport:
     """The shared engine pointed at a Zoho accounts root: its retries, limits and error typing.
 
-    With ``session`` (the API transport's) it never closes that session.
+    With ``session`` (the API transport's) it never closes that session. Answers larger
+    than ``max_response_size`` (at most ``TOKEN_BODY_LIMIT``) are refused as the engine does.
     """
     return Transport(
         accounts_url,
@@ -66,6 +70,7 @@ def token_endpoint(
         clock=clock,
         sleep=sleep,
         default_headers={"Accept": "application/json"},
+        max_response_size=min(max_response_size, TOKEN_BODY_LIMIT),
     )
 
 

@@ -442,6 +442,7 @@ class ZohoOAuth:
                 allow_insecure=self._allow_insecure,
                 clock=transport.clock,
                 sleep=transport.sleep,
+                max_response_size=transport.max_response_size,
             )
             self._endpoint = (transport, endpoint)
         return self._endpoint[1]

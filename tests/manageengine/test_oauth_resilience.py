@@ -18,6 +18,7 @@ from mdmkit.core.errors import (
     MDMError,
     RateLimitError,
     ResponseFormatError,
+    ResponseTooLargeError,
     ServerError,
     TransportError,
 )
@@ -320,3 +321,15 @@ async def test_a_replacement_never_judged_is_renewed_once_its_moment_has_passed(
     fake.faults.add(Reply(401, "Invalid OAuth token"), route="GET */profiles")
     assert await me.profiles.list().first() is not None
     assert fake.accounts.mints == 3
+
+
+async def test_an_oversized_token_answer_is_refused_without_showing_it(
+    fake: FakeManageEngine, me: ManageEngineClient
+) -> None:
+    secret = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
+    body = json.dumps({"access_token": secret, "expires_in": 3600, "pad": "x" * 100_000})
+    fake.accounts.faults.add(Malformed(body=body.encode()), route=TOKEN)
+    with pytest.raises(ResponseTooLargeError) as info:
+        await me.profiles.list().first()
+    assert secret not in f"{info.value!s} {info.value!r}"
+    assert fake.requests.all() == []
