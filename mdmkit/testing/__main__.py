@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +18,7 @@ import attrs
 
 from mdmkit.testing._server import FakeServer
 from mdmkit.testing.manageengine import FakeManageEngine
+from mdmkit.testing.serve import lines, serve_forever
 from mdmkit.testing.simplemdm import FakeSimpleMDM
 
 __all__ = ["SERVERS", "Server", "main"]
@@ -37,15 +37,17 @@ Run `python -m mdmkit.testing simplemdm -h` (or manageengine -h) for every optio
 """
 
 NOTES = """\
-The same seed gives the same fleet. Port 0 picks a free port (printed). Faults, the state and
-the request log are reachable from Python: start the fake in your test instead
-(mdmkit.testing.FakeSimpleMDM / FakeManageEngine, or mdmkit's pytest fixtures).
+The same seed gives the same fleet. Port 0 picks a free port (printed). --json prints the
+address and credentials as one JSON object. Faults, the state and the request log are
+reachable over HTTP under /_fake (GET /_fake lists the endpoints; docs/cli.md), or from Python:
+start the fake in your test instead (mdmkit.testing.FakeSimpleMDM / FakeManageEngine, or
+mdmkit's pytest fixtures).
 """
 
 
-def _epilog(examples: Sequence[str]) -> str:
-    lines = "".join(f"  python -m mdmkit.testing {example}\n" for example in examples)
-    return f"examples:\n{lines}\n{NOTES}"
+def _epilog(examples: Sequence[str], prog: str) -> str:
+    shown = "".join(f"  {prog} {example}\n" for example in examples)
+    return f"examples:\n{shown}\n{NOTES}"
 
 
 @attrs.frozen
@@ -75,12 +77,9 @@ def _common_options(parser: argparse.ArgumentParser, port: int) -> None:
         default=0,
         help="fleet seed (default 0): the same seed gives the same fleet",
     )
-
-
-def _exports(variables: dict[str, str]) -> list[str]:
-    """The shell line that hands this fake to ``from_env()``."""
-    assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
-    return [f"export {assignments}"]
+    parser.add_argument(
+        "--json", action="store_true", help="print the URL and credentials as one JSON object"
+    )
 
 
 def _simplemdm_options(parser: argparse.ArgumentParser) -> None:
@@ -114,12 +113,7 @@ def _simplemdm(args: argparse.Namespace) -> FakeServer[Any]:
 
 
 def _describe_simplemdm(server: FakeServer[Any]) -> list[str]:
-    assert isinstance(server, FakeSimpleMDM)
-    return [
-        f"url: {server.url}",
-        f"api_key: {server.api_key}",
-        *_exports({"SIMPLEMDM_API_KEY": server.api_key, "SIMPLEMDM_BASE_URL": server.url}),
-    ]
+    return lines(server)
 
 
 def _manageengine_options(parser: argparse.ArgumentParser) -> None:
@@ -220,31 +214,7 @@ def _manageengine(args: argparse.Namespace) -> FakeServer[Any]:
 
 
 def _describe_manageengine(server: FakeServer[Any]) -> list[str]:
-    assert isinstance(server, FakeManageEngine)
-    if server.on_premises:
-        return [
-            f"url: {server.base_url}",
-            f"api_key: {server.api_key}",
-            *_exports(
-                {"MANAGEENGINE_SERVER_URL": server.base_url, "MANAGEENGINE_API_KEY": server.api_key}
-            ),
-        ]
-    return [
-        f"url: {server.base_url}",
-        f"accounts_url: {server.accounts_url}",
-        f"client_id: {server.client_id}",
-        f"client_secret: {server.client_secret}",
-        f"refresh_token: {server.refresh_token}",
-        *_exports(
-            {
-                "MANAGEENGINE_CLIENT_ID": server.client_id,
-                "MANAGEENGINE_CLIENT_SECRET": server.client_secret,
-                "MANAGEENGINE_REFRESH_TOKEN": server.refresh_token,
-                "MANAGEENGINE_BASE_URL": server.base_url,
-                "MANAGEENGINE_ACCOUNTS_URL": server.accounts_url,
-            }
-        ),
-    ]
+    return lines(server)
 
 
 SERVERS: dict[str, Server] = {
@@ -279,22 +249,17 @@ SERVERS: dict[str, Server] = {
 
 
 async def _serve(server: Server, args: argparse.Namespace) -> None:
-    fake = server.build(args)
-    async with fake:
-        for line in server.describe(fake):
-            print(line, flush=True)
-        print("serving; press Ctrl-C to stop", flush=True)
-        await asyncio.Event().wait()
+    await serve_forever(lambda: server.build(args), describe=server.describe, as_json=args.json)
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line: one sub-command per vendor in ``SERVERS``."""
+def parser(prog: str = "python -m mdmkit.testing") -> argparse.ArgumentParser:
+    """The command line: one sub-command per vendor in ``SERVERS`` (``mdmkit fake`` too)."""
     formatter = argparse.RawDescriptionHelpFormatter
     every = [example for server in SERVERS.values() for example in server.examples]
     top = argparse.ArgumentParser(
-        prog="python -m mdmkit.testing",
+        prog=prog,
         description=DESCRIPTION,
-        epilog=_epilog(every),
+        epilog=_epilog(every, prog),
         formatter_class=formatter,
     )
     commands = top.add_subparsers(dest="vendor", required=True)
@@ -303,16 +268,16 @@ def parser() -> argparse.ArgumentParser:
             name,
             help=server.help,
             description=f"{server.help[0].upper()}{server.help[1:]}.\n\n{server.about}",
-            epilog=_epilog(server.examples),
+            epilog=_epilog(server.examples, prog),
             formatter_class=formatter,
         )
         server.add_options(sub)
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line and serve until interrupted."""
-    args = parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m mdmkit.testing") -> int:
+    """Parse the command line and serve until interrupted (``mdmkit fake`` runs this too)."""
+    args = parser(prog).parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(SERVERS[args.vendor], args))
     return 0

@@ -2,11 +2,13 @@
 
 A vendor fake subclasses ``FakeServer``, says how to authenticate and which routes exist,
 and writes plain synchronous handlers that take a ``Call`` and return a response (or raise
-``Problem``). Everything that happens around a handler lives here, once for every vendor.
+``Problem``). Everything that happens around a handler lives here, once for every vendor,
+including the HTTP control endpoints under ``/_fake`` (``control.py``) and state snapshots.
 """
 
 from __future__ import annotations
 
+import copy
 import email.parser
 import email.policy
 import hashlib
@@ -23,6 +25,7 @@ import anyio
 import attrs
 from aiohttp import web
 
+from mdmkit.testing.control import CONTROL_PREFIX, control_routes
 from mdmkit.testing.faults import JSON_TYPE, Answering, Drop, ErrorBody, Faults, Latency
 from mdmkit.testing.requestlog import RecordedRequest, RequestLog, UploadedFile
 
@@ -349,6 +352,9 @@ class FakeServer(Generic[S]):
         self.faults = Faults(error_body=error_body, clock=self.clock.time)
         self.requests = RequestLog()
         self.errors: list[BaseException] = []
+        self.snapshots: dict[str, S] = {}
+        self.state_factory: Callable[[], S] | None = None
+        """Builds the state afresh for :meth:`reset` (``mdmkit fake`` sets it; None: keep it)."""
         self._runner: web.AppRunner | None = None
 
     # -- what a vendor provides -------------------------------------------------------------
@@ -385,6 +391,28 @@ class FakeServer(Generic[S]):
         """What an unknown path (404) or method (405) answers."""
         return Problem(exc.status, "object not found" if exc.status == 404 else exc.reason.lower())
 
+    # -- snapshots ----------------------------------------------------------------------------
+
+    def snapshot(self, name: str) -> None:
+        """Keep a copy of the state under ``name`` (generated hardware is shared, not copied)."""
+        self.snapshots[name] = _copy_state(self.state)
+
+    def restore(self, name: str) -> None:
+        """Put the state saved as ``name`` back (the snapshot stays, to restore again)."""
+        self.state = _copy_state(self.snapshots[name])
+
+    def reset(self) -> bool:
+        """Clear faults and the request log, and rebuild the state if a ``state_factory`` is set.
+
+        Returns whether the state was rebuilt.
+        """
+        self.faults.clear()
+        self.requests.clear()
+        if self.state_factory is None:
+            return False
+        self.state = self.state_factory()
+        return True
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     @property
@@ -392,11 +420,17 @@ class FakeServer(Generic[S]):
         """``http://127.0.0.1:<port>`` (without the prefix)."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def control_url(self) -> str:
+        """The root of the HTTP control endpoints, ``http://127.0.0.1:<port>/_fake``."""
+        return self.root_url + CONTROL_PREFIX
+
     async def start(self) -> None:
         """Bind the socket and start serving."""
         app = web.Application(middlewares=[self._middleware], client_max_size=1024**3)
         for route in self.routes():
             app.router.add_route(route.method, self.prefix + route.path, self._endpoint(route))
+        app.router.add_routes(control_routes(self))
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         try:
@@ -473,6 +507,8 @@ class FakeServer(Generic[S]):
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
+            return await _control(request, handler)  # no auth, faults or request log
         raw = await request.read()
         body = parse_body(request.headers.get("Content-Type"), raw)
         request[_BODY] = body
@@ -522,6 +558,28 @@ class FakeServer(Generic[S]):
         if request.transport is not None:
             request.transport.close()
         return web.Response(status=204)
+
+
+async def _control(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A control endpoint; an unknown one answers in the endpoints' JSON error shape."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        message = f"no control endpoint {request.method} {request.path} (see GET {CONTROL_PREFIX})"
+        return web.json_response({"error": message}, status=exc.status)
+
+
+def _copy_state(state: S) -> S:
+    """A deep copy of a fake's state that shares the generated fleet (frozen, and large)."""
+    memo: dict[int, Any] = {}
+    fleet = getattr(state, "fleet", None)
+    if fleet is not None:
+        memo[id(fleet)] = fleet
+        for device in getattr(fleet, "devices", ()):
+            memo[id(device)] = device
+    return copy.deepcopy(state, memo)
 
 
 def _record(

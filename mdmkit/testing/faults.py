@@ -9,17 +9,22 @@ offered to the rules in order and the first matching rule with hits left answers
 
 ``route`` is an fnmatch glob over ``"<METHOD> <path>"`` (no query string). Error bodies use the
 vendor's shape through the ``error_body`` factory the vendor fake passes in.
+
+The same rules travel as JSON for the HTTP control endpoints (``POST /_fake/faults``):
+:func:`fault_from_spec` reads ``{"type": "RateLimited", "retry_after": 1}`` and
+:func:`rule_spec` writes a rule back out.
 """
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import json
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import attrs
 from aiohttp import web
@@ -34,6 +39,10 @@ __all__ = [
     "RateLimited",
     "Reply",
     "ServerError",
+    "fault_from_spec",
+    "fault_spec",
+    "rule_from_spec",
+    "rule_spec",
 ]
 
 ErrorBody = Callable[[int, str], Any]
@@ -242,3 +251,113 @@ class Faults:
     def now(self) -> float:
         """The server clock's time, for ``X-RateLimit-Reset``."""
         return self._clock()
+
+
+# -- faults as JSON (the control endpoints) ---------------------------------------------------
+
+FAULT_TYPES: dict[str, type[Fault]] = {
+    cls.__name__: cls for cls in (RateLimited, ServerError, Reply, Malformed, Drop, Latency)
+}
+_NUMBER = (int, float)
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "retry_after": _NUMBER,
+    "reset_in": _NUMBER,
+    "seconds": _NUMBER,
+    "status": (int,),
+    "message": (str,),
+    "content_type": (str,),
+    "body": (str,),
+    "after": (bool,),
+}
+"""What JSON type each fault field takes (``Malformed.body`` as UTF-8 text)."""
+
+
+def fault_from_spec(spec: object) -> Fault:
+    """A fault from ``{"type": "<class name>", <its fields>...}``; ValueError says what is wrong."""
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"a fault is a JSON object with a type, got {spec!r}")
+    kind = spec.get("type")
+    cls = FAULT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown fault type {kind!r}; known: {', '.join(FAULT_TYPES)}")
+    names = [field.name for field in attrs.fields(cast(Any, cls))]
+    arguments: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key == "type":
+            continue
+        if key not in names:
+            raise ValueError(f"{kind} takes {', '.join(names) or 'no fields'}; got {key!r}")
+        wanted = _FIELD_TYPES[key]
+        if value is not None and (
+            not isinstance(value, wanted) or (bool not in wanted and isinstance(value, bool))
+        ):
+            raise ValueError(f"{kind}.{key} must be {' or '.join(t.__name__ for t in wanted)}")
+        arguments[key] = value.encode() if isinstance(value, str) and key == "body" else value
+    try:
+        return cls(**arguments)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{kind}: {exc}") from None
+
+
+def fault_spec(fault: Fault) -> dict[str, Any]:
+    """The JSON form of a fault, as :func:`fault_from_spec` reads it."""
+    spec: dict[str, Any] = {"type": fault.name}
+    for key, value in attrs.asdict(fault).items():  # type: ignore[arg-type]
+        if isinstance(value, bytes):
+            try:
+                value = value.decode()
+            except UnicodeDecodeError:
+                value = {"base64": base64.b64encode(value).decode()}
+        spec[key] = value
+    return spec
+
+
+_RULE_KEYS = frozenset({"fault", "faults", "route", "times", "rate", "seed"})
+
+
+def rule_from_spec(faults: Faults, spec: object) -> FaultRule:
+    """Add the rule a JSON object describes to ``faults`` and return it.
+
+    ``{"fault": {...}, "route": "POST */lock", "times": 2}`` adds one fault (``times`` null:
+    forever); ``{"faults": [{...}, ...], "rate": 0.1, "seed": 7}`` adds a random rule.
+    """
+    if not isinstance(spec, Mapping):
+        raise ValueError("a fault rule is a JSON object with a fault (or faults)")
+    unknown = set(spec) - _RULE_KEYS
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)}; a rule takes {sorted(_RULE_KEYS)}")
+    route = spec.get("route", "*")
+    if not isinstance(route, str):
+        raise ValueError("route must be a string such as 'POST */devices/*/lock'")
+    times = spec.get("times", 1 if "fault" in spec else None)
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int)):
+        raise ValueError("times must be a positive integer, or null for forever")
+    if ("fault" in spec) == ("faults" in spec):
+        raise ValueError("give either fault (one fault) or faults (a random rule), not both")
+    if "fault" in spec:
+        if "rate" in spec or "seed" in spec:
+            raise ValueError("rate and seed belong to a random rule (faults: [...])")
+        return faults.add(fault_from_spec(spec["fault"]), route=route, times=times)
+    choices = spec["faults"]
+    if not isinstance(choices, list):
+        raise ValueError("faults must be a list of faults")
+    rate, seed = spec.get("rate", 1.0), spec.get("seed")
+    if isinstance(rate, bool) or not isinstance(rate, _NUMBER):
+        raise ValueError("rate must be a number between 0 and 1")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError("seed must be an integer")
+    return faults.random(
+        float(rate), [fault_from_spec(c) for c in choices], seed=seed, route=route, times=times
+    )
+
+
+def rule_spec(rule: FaultRule) -> dict[str, Any]:
+    """The JSON form of a rule, with how many hits it had and has left."""
+    return {
+        "route": rule.route,
+        "faults": [fault_spec(f) for f in rule.choices],
+        "random": rule.rng is not None,
+        "rate": rule.rate,
+        "remaining": rule.remaining,
+        "hits": rule.hits,
+    }

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["RecordedRequest", "RequestLog", "UploadedFile"]
+__all__ = ["RecordedRequest", "RequestLog", "UploadedFile", "matches"]
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +51,13 @@ class RecordedRequest:
     request_id: str | None = None
 
 
+def matches(record: RecordedRequest, method: str | None, path: str | None) -> bool:
+    """Whether the record has this method (any case) and a path matching the fnmatch glob."""
+    return (method is None or record.method == method.upper()) and (
+        path is None or fnmatch.fnmatchcase(record.path, path)
+    )
+
+
 class RequestLog:
     """An append-only list of ``RecordedRequest`` with small query helpers."""
 
@@ -72,13 +79,7 @@ class RequestLog:
 
     def filter(self, method: str | None = None, path: str | None = None) -> list[RecordedRequest]:
         """Records with this method (any case) and a path matching the fnmatch glob."""
-        wanted = method.upper() if method else None
-        return [
-            r
-            for r in self._items
-            if (wanted is None or r.method == wanted)
-            and (path is None or fnmatch.fnmatchcase(r.path, path))
-        ]
+        return [r for r in self._items if matches(r, method or None, path)]
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many records ``filter()`` would return."""
