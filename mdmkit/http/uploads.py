@@ -2,6 +2,7 @@
 
 A ``FileSource`` is checked before any I/O and is opened afresh for every attempt, so a
 retried upload resends the whole file; memory stays one chunk deep however large it is.
+``with_progress(callback)`` reports the bytes written to the connection as they go.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import mimetypes
 import os
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, BinaryIO, Literal, TypeAlias
 
@@ -22,9 +23,11 @@ import attrs
 
 from mdmkit.core.errors import InvalidRequestError
 
-__all__ = ["FileInput", "FileSource", "FormField", "multipart_body"]
+__all__ = ["FileInput", "FileSource", "FormField", "UploadProgress", "multipart_body"]
 
 FileInput: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
+UploadProgress: TypeAlias = Callable[[int, "int | None"], None]
+"""``progress(sent, size)``: bytes of this attempt written so far (0 when an attempt starts)."""
 CHUNK_SIZE = 256 * 1024
 
 # Content types the vendors document for app packages; anything else is octet-stream.
@@ -88,6 +91,7 @@ class FileSource:
     start: int = 0
     size: int | None = None
     replayable: bool = True
+    progress: UploadProgress | None = attrs.field(default=None, repr=False, eq=False)
 
     @classmethod
     def of(
@@ -161,43 +165,66 @@ class FileSource:
             replayable=seekable,
         )
 
+    def with_progress(self, progress: UploadProgress) -> FileSource:
+        """The same file, calling ``progress(sent, size)`` as each chunk goes out."""
+        return attrs.evolve(self, progress=progress)
+
     @asynccontextmanager
     async def payload(self) -> AsyncIterator[aiohttp.payload.Payload]:
         """A fresh payload for one attempt; a path is opened and closed here, a stream rewound."""
+        if self.progress is not None:
+            self.progress(0, self.size)
         if self.kind == "bytes":
-            yield aiohttp.payload.BytesPayload(self.value, content_type=self.content_type)
+            if self.progress is None:
+                yield aiohttp.payload.BytesPayload(self.value, content_type=self.content_type)
+            else:
+                yield self._chunked(io.BytesIO(self.value))
             return
         if self.kind == "path":
             handle: BinaryIO = await anyio.to_thread.run_sync(open, self.value, "rb")
             try:
-                yield _ChunkedPayload(handle, self.size, self.content_type)
+                yield self._chunked(handle)
             finally:
                 await anyio.to_thread.run_sync(handle.close)
             return
         if self.replayable:
             await anyio.to_thread.run_sync(self.value.seek, self.start)
-        yield _ChunkedPayload(self.value, self.size, self.content_type)
+        yield self._chunked(self.value)
+
+    def _chunked(self, handle: BinaryIO) -> _ChunkedPayload:
+        return _ChunkedPayload(handle, self.size, self.content_type, self.progress)
 
 
 class _ChunkedPayload(aiohttp.payload.Payload):
     """Streams a binary file chunk by chunk from a worker thread; never closes the file."""
 
-    def __init__(self, handle: BinaryIO, size: int | None, content_type: str) -> None:
+    def __init__(
+        self,
+        handle: BinaryIO,
+        size: int | None,
+        content_type: str,
+        progress: UploadProgress | None = None,
+    ) -> None:
         super().__init__(handle, content_type=content_type)
         self._size = size
         self._handle = handle
+        self._progress = progress
 
     async def write(self, writer: Any) -> None:
         await self.write_with_length(writer, None)
 
     async def write_with_length(self, writer: Any, content_length: int | None) -> None:
         remaining = content_length
+        sent = 0
         while remaining is None or remaining > 0:
             want = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
             chunk = await anyio.to_thread.run_sync(self._handle.read, want)
             if not chunk:
                 break
             await writer.write(chunk)
+            sent += len(chunk)
+            if self._progress is not None:
+                self._progress(sent, self._size)
             if remaining is not None:
                 remaining -= len(chunk)
 
