@@ -1,0 +1,114 @@
+"""What the command groups share: common options, the settings they select, output files.
+
+Imports only the standard library at module level, so building the parser stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mdmkit.cli.exits import UsageError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would slow --help
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import Any
+
+    from mdmkit.cli.settings import BackendSettings, Settings
+
+__all__ = [
+    "LIST_FORMATS",
+    "STREAM_FORMATS",
+    "add_backend_option",
+    "add_format_option",
+    "add_group",
+    "choose_format",
+    "one_backend",
+    "run_async",
+    "selected",
+    "settings",
+]
+
+STREAM_FORMATS = ("csv", "json", "jsonl")
+"""The formats written row by row (``formats.writer_for``)."""
+LIST_FORMATS = ("table", *STREAM_FORMATS)
+
+
+def add_group(commands: Any, name: str, summary: str, description: str) -> Any:
+    """A command group (``devices``, ``apps``...) and the sub-parsers of its actions."""
+    group = commands.add_parser(name, help=summary, description=description)
+    return group.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+
+def add_backend_option(parser: argparse.ArgumentParser, *, many: bool = True) -> None:
+    """``--backend NAME`` (repeatable when ``many``): which configured backends to use."""
+    if many:
+        parser.add_argument(
+            "-b",
+            "--backend",
+            action="append",
+            metavar="NAME",
+            help="a configured backend to use (repeat for several; default: all, or the "
+            "config file's defaults)",
+        )
+    else:
+        parser.add_argument(
+            "-b",
+            "--backend",
+            metavar="NAME",
+            help="the backend to use (needed when several are configured)",
+        )
+
+
+def add_format_option(parser: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
+    """``--format`` among ``choices``; without it, a table on a terminal and CSV otherwise."""
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=choices,
+        help="output format (default: table on a terminal, csv when piped)",
+    )
+
+
+def choose_format(given: str | None) -> str:
+    """The format asked for, or the default for where stdout goes."""
+    if given:
+        return given
+    return "table" if sys.stdout.isatty() else "csv"
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    """The configuration named by ``--config`` (or found where the docs say)."""
+    from mdmkit.cli import settings as config
+
+    return config.load(getattr(args, "config", None))
+
+
+def selected(args: argparse.Namespace) -> list[BackendSettings]:
+    """The backends ``--backend`` names, or the default ones."""
+    chosen = getattr(args, "backend", None)
+    names = [chosen] if isinstance(chosen, str) else chosen
+    return settings(args).select(names)
+
+
+def one_backend(args: argparse.Namespace, named: str | None = None) -> BackendSettings:
+    """The one backend a single-backend command uses: ``named``, ``--backend``, or the only one."""
+    config = settings(args)
+    name = named or args.backend
+    if name:
+        return config.select([name])[0]
+    chosen = config.select()
+    if len(chosen) > 1:
+        raise UsageError(
+            f"several backends are configured ({', '.join(b.name for b in chosen)}); "
+            "say which with --backend NAME"
+        )
+    return chosen[0]
+
+
+def run_async(coroutine: Coroutine[Any, Any, int]) -> int:
+    """Run a command's coroutine on asyncio (aiohttp needs it) and return its exit code."""
+    import asyncio
+
+    return asyncio.run(coroutine)
