@@ -8,9 +8,10 @@ Each group module (config, devices, apps, inventory, fake) adds its sub-commands
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from mdmkit._version import __version__
 from mdmkit.cli import apps, config, devices, fake, inventory
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-c", "--config", metavar="FILE", help="the config file (default: $MDMKIT_CONFIG or "
         "~/.config/mdmkit/config.toml; without one, the environment)"
     )  # fmt: skip
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="log every request (method, path, status, timing; secrets redacted) to stderr",
+    )  # fmt: skip
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for group in GROUPS:
         group.register(commands)
@@ -68,6 +73,27 @@ def _report(error: BaseException) -> None:
 def _is_mdmkit_error(error: BaseException) -> bool:
     core = sys.modules.get("mdmkit.core.errors")
     return core is not None and isinstance(error, core.MDMError)
+
+
+@contextlib.contextmanager
+def _requests_logged(verbose: bool) -> Iterator[None]:
+    """With ``verbose``, mdmkit's DEBUG lines (one per request, secrets redacted) on stderr."""
+    if not verbose:
+        yield
+        return
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    logger = logging.getLogger("mdmkit")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _leaves(error: BaseException) -> list[BaseException]:
@@ -100,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
-        return int(args.run(args))
+        with _requests_logged(args.verbose):
+            return int(args.run(args))
     except (Exception, KeyboardInterrupt) as error:
         leaves = _leaves(error)
         if any(isinstance(leaf, KeyboardInterrupt) for leaf in leaves):

@@ -93,7 +93,7 @@ async def _list(args: argparse.Namespace) -> int:
     from mdmkit.cli.backends import open_fleet
     from mdmkit.cli.options import choose_format, selected
 
-    fmt = choose_format(args.format)
+    fmt = choose_format(args)
     async with open_fleet(selected(args)) as fleet:
         rows = (formats.app_row(app) async for app in fleet.apps.list())
         await terminal.show_rows(rows, fmt, formats.APP_COLUMNS, formats.APP_TABLE, "apps")
@@ -128,7 +128,7 @@ async def _upload(args: argparse.Namespace, filename: str, size: int) -> int:
     from mdmkit.http.uploads import FileSource
 
     fields = dict(parse_field(text) for text in args.field)
-    fmt = choose_format(args.format)
+    fmt = choose_format(args)
     backend = one_backend(args)
     async with build(backend) as mdm:
         with terminal.progress(transfer=True) as bar:
@@ -161,7 +161,7 @@ async def _assign(args: argparse.Namespace) -> int:
     ref = parse_ref(args.app, "app")
     backend = one_backend(args, ref.backend)
     install = InstallMode.AUTOMATIC if args.install == "automatic" else InstallMode.ON_DEMAND
-    fmt = choose_format(args.format)
+    fmt = choose_format(args)
     async with build(backend) as mdm:
         made = await mdm.assignments.assign(
             ref.id, devices=args.device, groups=args.group, install=install, channel=args.channel

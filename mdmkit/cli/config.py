@@ -95,8 +95,9 @@ async def _check(args: argparse.Namespace) -> int:
     import asyncio
 
     from mdmkit.cli import backends as build
-    from mdmkit.cli.exits import ExitCode, exit_code_for
+    from mdmkit.cli.exits import CLIError, ExitCode, exit_code_for
     from mdmkit.cli.options import selected, settings
+    from mdmkit.core.errors import MDMError
 
     config = settings(args)
     source = config.source
@@ -109,23 +110,13 @@ async def _check(args: argparse.Namespace) -> int:
 
     async def one(backend: BackendSettings) -> tuple[str, ExitCode]:
         try:
-            mdm = build.build(backend)
-            async with mdm:
+            async with build.build(backend) as mdm:
                 found = await build.check(mdm)
-        except Exception as error:
-            code = exit_code_for(error)
-            if code is ExitCode.FAILED and not _mdmkit_error(error):
-                raise
-            return f"{backend.name}: FAILED {type(error).__name__}: {error}", code
+        except (CLIError, MDMError) as error:  # one backend's failure, reported with the rest
+            return f"{backend.name}: FAILED {type(error).__name__}: {error}", exit_code_for(error)
         return f"{backend.name}: ok, authenticated ({found})", ExitCode.OK
 
     results = await asyncio.gather(*(one(b) for b in chosen))
     for line, _ in results:
         print(line)
     return max(code for _, code in results)
-
-
-def _mdmkit_error(error: BaseException) -> bool:
-    from mdmkit.core.errors import MDMError
-
-    return isinstance(error, MDMError)

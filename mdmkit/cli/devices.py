@@ -153,7 +153,7 @@ async def _list(args: argparse.Namespace) -> int:
     from mdmkit.cli.backends import open_fleet
     from mdmkit.cli.options import choose_format, selected
 
-    fmt = choose_format(args.format)
+    fmt = choose_format(args)
     platform = _platform(args.platform)
     backends = selected(args)
     async with open_fleet(backends) as fleet:
@@ -176,7 +176,7 @@ async def _get(args: argparse.Namespace) -> int:
     async with build(backend) as mdm:
         device = await mdm.devices.get(ref.id)
     row = formats.device_row(device)
-    if choose_format(args.format) == "json":
+    if choose_format(args) == "json":
         row["native"] = getattr(device.native, "raw", None)
         print(json.dumps(row, indent=2, default=str, ensure_ascii=False))
     else:

@@ -62,20 +62,23 @@ def add_backend_option(parser: argparse.ArgumentParser, *, many: bool = True) ->
 
 
 def add_format_option(parser: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
-    """``--format`` among ``choices``; without it, a table on a terminal and CSV otherwise."""
+    """``--format`` among ``choices``; without it, a table on a terminal, else CSV (or JSON
+    for a command that shows one record)."""
+    piped = "csv" if "csv" in choices else "json"
     parser.add_argument(
         "-f",
         "--format",
         choices=choices,
-        help="output format (default: table on a terminal, csv when piped)",
+        help=f"output format (default: table on a terminal, {piped} when piped)",
     )
+    parser.set_defaults(piped_format=piped)
 
 
-def choose_format(given: str | None) -> str:
+def choose_format(args: argparse.Namespace) -> str:
     """The format asked for, or the default for where stdout goes."""
-    if given:
-        return given
-    return "table" if sys.stdout.isatty() else "csv"
+    if args.format:
+        return str(args.format)
+    return "table" if sys.stdout.isatty() else str(args.piped_format)
 
 
 def settings(args: argparse.Namespace) -> Settings:

@@ -139,6 +139,22 @@ token_cache = false
     assert {row["backend"] for row in csv.DictReader(io.StringIO(listed.out))} == {"lab"}
 
 
+def test_config_check_reports_each_backend_even_when_one_has_no_secret(
+    cli: InProcess, sm: FakeProcess, home: Path
+) -> None:
+    url = sm.connection["url"]
+    write_config(
+        home,
+        f'[backends.good]\nvendor = "simplemdm"\nbase_url = "{url}"\napi_key = {{ env = "KEY" }}\n'
+        f'[backends.bad]\nvendor = "simplemdm"\nbase_url = "{url}"\napi_key = {{ env = "NOPE" }}\n',
+    )
+    cli.use({"KEY": sm.connection["api_key"]})
+    result = cli("config", "check")
+    assert result.code == 3
+    assert "good: ok, authenticated" in result.out
+    assert "bad: FAILED ConfigError: environment variable NOPE is not set" in result.out
+
+
 def test_a_secret_file_others_can_read_is_refused(
     cli: InProcess, sm: FakeProcess, home: Path
 ) -> None:
@@ -271,11 +287,25 @@ def test_devices_get_as_json_keeps_the_vendor_record(both: InProcess, me: FakePr
     assert shown["native"]["device_id"] in (device_id, int(device_id))
 
 
+def test_one_record_piped_is_json_and_a_list_piped_is_csv(both: InProcess) -> None:
+    shown = both("devices", "get", "simplemdm:1")
+    assert json.loads(shown.out)["id"] == "1"
+    listed = both("devices", "list", "-b", "simplemdm")
+    assert listed.out.startswith("backend,vendor,id,name,")
+
+
 def test_devices_get_of_an_unknown_device_names_the_api_error(both: InProcess) -> None:
     result = both("devices", "get", "simplemdm:99999")
     assert result.code == 1
     assert result.err.startswith("mdmkit: NotFoundError:")
     assert "request_id=" in result.err
+
+
+def test_verbose_logs_each_request_without_the_key(both: InProcess, sm: FakeProcess) -> None:
+    result = both("-v", "devices", "get", "simplemdm:1")
+    assert result.code == 0
+    assert "GET /api/v1/devices/1" in result.err
+    assert sm.connection["api_key"] not in result.err
 
 
 def test_devices_list_as_a_table(both: InProcess) -> None:
