@@ -1,4 +1,4 @@
-"""What the command groups share: common options, the settings they select, output files.
+"""What the command groups share: common options, the backends they select, the output format.
 
 Imports only the standard library at module level, so building the parser stays cheap.
 """
