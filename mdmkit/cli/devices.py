@@ -262,8 +262,6 @@ async def _run(
     from mdmkit.cli import terminal
     from mdmkit.cli.backends import open_fleet
     from mdmkit.cli.options import settings
-    from mdmkit.core.bulk import Outcome
-    from mdmkit.core.errors import MDMError
 
     config = settings(args)
     shares = _shares(refs)
@@ -278,15 +276,9 @@ async def _run(
                     outcomes[(name, ids[outcome.index])] = outcome
                     bar.advance(task)
 
-                member = fleet.member(name)
-                try:
-                    await member.devices.run(
-                        action.name, ids, concurrency=args.concurrency, on_progress=seen,
-                        **arguments,
-                    )  # fmt: skip
-                except MDMError as refused:  # refused before anything was sent
-                    for index, device_id in enumerate(ids):
-                        seen(Outcome(index, device_id, error=refused), 0, 0)
+                await fleet.member(name).devices.run(
+                    action.name, ids, concurrency=args.concurrency, on_progress=seen, **arguments
+                )
 
             async with fleet, anyio.create_task_group() as group:
                 for name, ids in shares.items():

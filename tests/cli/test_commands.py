@@ -155,6 +155,38 @@ def test_config_check_reports_each_backend_even_when_one_has_no_secret(
     assert "bad: FAILED ConfigError: environment variable NOPE is not set" in result.out
 
 
+def test_an_on_premises_server_from_the_config_file(cli: InProcess, home: Path) -> None:
+    onprem = FakeProcess.start("manageengine", "--on-premises", "--devices", "5", "--seed", "4")
+    try:
+        url = onprem.connection["url"]
+        write_config(
+            home,
+            f'[backends.plant]\nvendor = "manageengine"\nserver_url = "{url}"\n'
+            'api_key = { env = "PLANT_KEY" }\n',
+        )
+        cli.use({"PLANT_KEY": onprem.connection["api_key"]})
+        checked = cli("config", "check")
+        assert checked.code == 0, checked.out
+        assert "plant: manageengine on-premises" in checked.out
+        assert "plant: ok, authenticated (5 devices)" in checked.out
+        assert onprem.connection["api_key"] not in checked.out
+    finally:
+        onprem.stop()
+
+
+def test_a_setting_the_sdk_refuses_names_the_backend(cli: InProcess, home: Path) -> None:
+    write_config(
+        home,
+        '[backends.far]\nvendor = "simplemdm"\nbase_url = "http://mdm.example.com/api/v1"\n'
+        'api_key = { env = "FAR_KEY" }\n',
+    )
+    cli.use({"FAR_KEY": "k"})
+    result = cli("devices", "list", "-f", "csv")
+    assert result.code == 3
+    assert "mdmkit: error: backend 'far': " in result.err
+    assert "http://" in result.err
+
+
 def test_a_secret_file_others_can_read_is_refused(
     cli: InProcess, sm: FakeProcess, home: Path
 ) -> None:
