@@ -84,7 +84,7 @@ def _value(value: Any) -> Any:
 
 
 def device_row(device: Device) -> Row:
-    """A device as a row of :data:`DEVICE_COLUMNS` (``backend`` is the device's ``source``)."""
+    """A device as a row of ``DEVICE_COLUMNS`` (``backend`` is the device's ``source``)."""
     row: Row = {"backend": device.source}
     for column in DEVICE_COLUMNS[1:]:
         row[column] = _value(getattr(device, column))
@@ -92,7 +92,7 @@ def device_row(device: Device) -> Row:
 
 
 def app_row(app: App) -> Row:
-    """An app as a row of :data:`APP_COLUMNS` (channels by name, or id when unnamed)."""
+    """An app as a row of ``APP_COLUMNS`` (channels by name, or id when unnamed)."""
     row: Row = {"backend": app.source}
     for column in APP_COLUMNS[1:-1]:
         row[column] = _value(getattr(app, column))
@@ -101,7 +101,7 @@ def app_row(app: App) -> Row:
 
 
 def assignment_row(assignment: AppAssignment) -> Row:
-    """An assignment as a row of :data:`ASSIGNMENT_COLUMNS`."""
+    """An assignment as a row of ``ASSIGNMENT_COLUMNS``."""
     carrier = assignment.carrier
     return {
         "backend": assignment.source,

@@ -1,6 +1,6 @@
 """Where a secret comes from (an environment variable, a file, a command), never its value.
 
-The configuration file names a secret's source; :func:`resolve` reads it only when a command
+The configuration file names a secret's source; ``resolve()`` reads it only when a command
 needs it. A secret file must be readable by its owner alone (mode 0600 or stricter), as ssh
 asks of a private key. Messages say where a secret should have come from, never what it is.
 """

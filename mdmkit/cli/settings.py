@@ -1,7 +1,7 @@
 """What the ``mdmkit`` command is configured with: named backends from a TOML file, or from the
 environment variables ``SimpleMDM.from_env()`` and ``ManageEngine.from_env()`` read.
 
-Pure: parsing reads no secret (a secret is a :class:`SecretRef` until a command needs it) and
+Pure: parsing reads no secret (a secret is a ``SecretRef`` until a command needs it) and
 sends nothing. The file is found at ``--config``, else ``$MDMKIT_CONFIG``, else
 ``$XDG_CONFIG_HOME/mdmkit/config.toml`` (``~/.config/mdmkit/config.toml``); without one, the
 environment configures at most one SimpleMDM and one ManageEngine backend.

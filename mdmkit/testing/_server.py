@@ -354,7 +354,7 @@ class FakeServer(Generic[S]):
         self.errors: list[BaseException] = []
         self.snapshots: dict[str, S] = {}
         self.state_factory: Callable[[], S] | None = None
-        """Builds the state afresh for :meth:`reset` (``mdmkit fake`` sets it; None: keep it)."""
+        """Builds the state afresh for ``reset()`` (``mdmkit fake`` sets it; None: keep it)."""
         self._runner: web.AppRunner | None = None
 
     # -- what a vendor provides -------------------------------------------------------------

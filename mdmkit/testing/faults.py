@@ -11,8 +11,8 @@ offered to the rules in order and the first matching rule with hits left answers
 vendor's shape through the ``error_body`` factory the vendor fake passes in.
 
 The same rules travel as JSON for the HTTP control endpoints (``POST /_fake/faults``):
-:func:`fault_from_spec` reads ``{"type": "RateLimited", "retry_after": 1}`` and
-:func:`rule_spec` writes a rule back out.
+``fault_from_spec()`` reads ``{"type": "RateLimited", "retry_after": 1}`` and
+``rule_spec()`` writes a rule back out.
 """
 
 from __future__ import annotations
@@ -300,7 +300,7 @@ def fault_from_spec(spec: object) -> Fault:
 
 
 def fault_spec(fault: Fault) -> dict[str, Any]:
-    """The JSON form of a fault, as :func:`fault_from_spec` reads it."""
+    """The JSON form of a fault, as ``fault_from_spec()`` reads it."""
     spec: dict[str, Any] = {"type": fault.name}
     for key, value in attrs.asdict(fault).items():  # type: ignore[arg-type]
         if isinstance(value, bytes):

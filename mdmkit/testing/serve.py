@@ -1,7 +1,7 @@
 """Serve a fake until interrupted, saying where it is: shared by ``mdmkit fake`` and
 ``python -m mdmkit.testing``.
 
-:func:`connection` is what a client needs (URL, credentials, the control endpoints and the
+``connection()`` is what a client needs (URL, credentials, the control endpoints and the
 environment variables mdmkit reads), printed as ``key: value`` lines or as one JSON object.
 """
 
@@ -80,7 +80,7 @@ async def serve_forever(
     as_json: bool = False,
     out: IO[str] | None = None,
 ) -> None:
-    """Start ``build()``, print ``describe(fake)`` (or its :func:`connection` as JSON), and
+    """Start ``build()``, print ``describe(fake)`` (or its ``connection()`` as JSON), and
     serve until cancelled (Ctrl-C).
 
     ``build`` also rebuilds the state for ``POST /_fake/reset``, so a reset fleet is the one

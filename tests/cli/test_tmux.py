@@ -67,7 +67,7 @@ class Pane:
         return self.wait_for(lambda screen: text in screen, timeout)
 
     def wait_done(self, marker: str, timeout: float = 60.0) -> tuple[str, int]:
-        """The screen once the command typed by :func:`run` ended, and its exit status."""
+        """The screen once the command typed by ``run()`` ended, and its exit status."""
         pattern = re.compile(rf"{marker}:(\d+)")
         screen = self.wait_for(lambda s: pattern.search(s), timeout)
         found = pattern.search(screen)
@@ -99,7 +99,7 @@ def terminal(home: Path) -> Iterator[Callable[[dict[str, str]], Pane]]:
 
 
 def run(pane: Pane, command: str) -> str:
-    """Type ``command`` followed by an exit-status line for :meth:`Pane.wait_done`."""
+    """Type ``command`` followed by an exit-status line for ``Pane.wait_done()``."""
     marker = f"exit={uuid.uuid4().hex[:6]}"
     pane.type(f"{command}; echo {marker}:$?")
     return marker
