@@ -1,6 +1,6 @@
 """``mdmkit``: the parser, the dispatch to a command group, and errors as one line and a code.
 
-Each group module (config, devices, apps, inventory, fake) adds its sub-commands with
+Each group module (config, devices, groups, apps, inventory, fake) adds its sub-commands with
 ``register(subparsers)`` and imports what its commands need only when they run, so
 ``mdmkit --help`` loads argparse and nothing else.
 """
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from mdmkit._version import __version__
-from mdmkit.cli import apps, config, devices, fake, inventory
+from mdmkit.cli import apps, config, devices, fake, groups, inventory
 from mdmkit.cli.exits import CLIError, ExitCode, exit_code_for
 
 __all__ = ["build_parser", "main"]
@@ -33,7 +33,7 @@ exit codes: 0 ok, 1 some operations failed, 2 usage error, 3 configuration or
 credentials, 130 interrupted. Docs: docs/cli.md
 """
 
-GROUPS = (config, devices, apps, inventory, fake)
+GROUPS = (config, devices, groups, apps, inventory, fake)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ from mdmkit.cli.exits import UsageError
 
 if TYPE_CHECKING:
     from mdmkit.core.bulk import Outcome
-    from mdmkit.core.models import App, AppAssignment, Device
+    from mdmkit.core.models import App, AppAssignment, Device, Group
 
 __all__ = [
     "APP_COLUMNS",
@@ -28,12 +28,14 @@ __all__ = [
     "ASSIGNMENT_COLUMNS",
     "DEVICE_COLUMNS",
     "DEVICE_TABLE",
+    "GROUP_COLUMNS",
     "OUTCOME_COLUMNS",
     "RowWriter",
     "app_row",
     "assignment_row",
     "csv_cell",
     "device_row",
+    "group_row",
     "outcome_row",
     "output_file",
     "write_all",
@@ -65,6 +67,7 @@ DEVICE_TABLE = ("backend", "id", "name", "platform", "os_version", "model", "ser
 APP_COLUMNS = ("backend", "vendor", "id", "name", "bundle_id", "version", "kind", "platforms",
                "channels")  # fmt: skip
 APP_TABLE = ("backend", "id", "name", "bundle_id", "version", "kind", "platforms")
+GROUP_COLUMNS = ("backend", "vendor", "id", "name", "kind")
 ASSIGNMENT_COLUMNS = ("backend", "app_id", "target", "target_id", "install", "carrier")
 OUTCOME_COLUMNS = ("backend", "device", "action", "status", "error", "message")
 
@@ -97,6 +100,14 @@ def app_row(app: App) -> Row:
     for column in APP_COLUMNS[1:-1]:
         row[column] = _value(getattr(app, column))
     row["channels"] = [c.name or c.id for c in app.channels]
+    return row
+
+
+def group_row(group: Group) -> Row:
+    """A group as a row of ``GROUP_COLUMNS``."""
+    row: Row = {"backend": group.source}
+    for column in GROUP_COLUMNS[1:]:
+        row[column] = _value(getattr(group, column))
     return row
 
 

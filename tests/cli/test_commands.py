@@ -534,15 +534,19 @@ def test_apps_upload_to_manageengine_needs_and_takes_its_fields(
     assert json.loads(made.out)["name"] == "Tool"
 
 
-def test_apps_assign_to_a_group(both: InProcess, sm: FakeProcess) -> None:
+def test_groups_list_gives_the_ids_apps_assign_takes(both: InProcess, sm: FakeProcess) -> None:
+    listed = both("groups", "list", "-f", "json")
+    assert listed.code == 0, listed.err
+    groups = json.loads(listed.out)
+    assert {g["backend"] for g in groups} == {"simplemdm", "manageengine"}
+    group = next(g for g in groups if g["backend"] == "simplemdm" and g["kind"] == "static")
     app = json.loads(both("apps", "list", "-f", "json", "-b", "simplemdm").out)[0]
-    group = json.loads(both("devices", "list", "-f", "json", "-b", "simplemdm").out)[0]["group_ids"]
-    assert group
-    result = both("apps", "assign", f"simplemdm:{app['id']}", "--group", group[0], "-f", "json")
+    result = both("apps", "assign", f"simplemdm:{app['id']}", "--group", group["id"], "-f", "json")
     assert result.code == 0, result.err
     (made,) = json.loads(result.out)
-    assert (made["app_id"], made["target"], made["target_id"]) == (app["id"], "group", group[0])
+    assert (made["app_id"], made["target"], made["target_id"]) == (app["id"], "group", group["id"])
     assert made["install"] == "automatic"
+    assert len(sm.requests("POST")) >= 1
 
 
 # -- inventory -------------------------------------------------------------------------------

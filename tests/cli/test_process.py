@@ -18,7 +18,7 @@ from tests.cli.conftest import MDMKIT, FakeProcess, Shell, clean_environment
 def test_help_lists_the_commands_and_the_exit_codes(shell: Shell) -> None:
     result = shell("--help")
     assert result.code == 0
-    for command in ("config", "devices", "apps", "inventory", "fake"):
+    for command in ("config", "devices", "groups", "apps", "inventory", "fake"):
         assert command in result.out
     assert (
         "exit codes: 0 ok, 1 some operations failed, 2 usage error, 3 configuration" in result.out
