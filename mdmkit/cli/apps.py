@@ -89,15 +89,17 @@ def parse_field(text: str) -> tuple[str, Any]:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from mdmkit.cli import formats, terminal
-    from mdmkit.cli.backends import open_fleet
-    from mdmkit.cli.options import choose_format, selected
+    from mdmkit.cli import formats
+    from mdmkit.cli.options import list_rows
 
-    fmt = choose_format(args)
-    async with open_fleet(selected(args)) as fleet:
-        rows = (formats.app_row(app) async for app in fleet.apps.list())
-        await terminal.show_rows(rows, fmt, formats.APP_COLUMNS, formats.APP_TABLE, "apps")
-    return 0
+    return await list_rows(
+        args,
+        lambda fleet: fleet.apps.list(),
+        formats.app_row,
+        formats.APP_COLUMNS,
+        formats.APP_TABLE,
+        "apps",
+    )
 
 
 def _show(row: dict[str, Any], fmt: str, title: str) -> None:

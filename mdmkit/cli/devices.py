@@ -149,18 +149,18 @@ def _platform(text: str | None) -> Any:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from mdmkit.cli import formats, terminal
-    from mdmkit.cli.backends import open_fleet
-    from mdmkit.cli.options import choose_format, selected
+    from mdmkit.cli import formats
+    from mdmkit.cli.options import list_rows
 
-    fmt = choose_format(args)
     platform = _platform(args.platform)
-    backends = selected(args)
-    async with open_fleet(backends) as fleet:
-        devices = fleet.devices.list(platform=platform, search=args.search)
-        rows = (formats.device_row(device) async for device in devices)
-        await terminal.show_rows(rows, fmt, formats.DEVICE_COLUMNS, formats.DEVICE_TABLE, "devices")
-    return 0
+    return await list_rows(
+        args,
+        lambda fleet: fleet.devices.list(platform=platform, search=args.search),
+        formats.device_row,
+        formats.DEVICE_COLUMNS,
+        formats.DEVICE_TABLE,
+        "devices",
+    )
 
 
 async def _get(args: argparse.Namespace) -> int:

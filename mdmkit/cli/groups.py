@@ -30,12 +30,10 @@ def register(commands: Any) -> None:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from mdmkit.cli import formats, terminal
-    from mdmkit.cli.backends import open_fleet
-    from mdmkit.cli.options import choose_format, selected
+    from mdmkit.cli import formats
+    from mdmkit.cli.options import list_rows
 
-    fmt = choose_format(args)
-    async with open_fleet(selected(args)) as fleet:
-        rows = (formats.group_row(group) async for group in fleet.groups.list())
-        await terminal.show_rows(rows, fmt, formats.GROUP_COLUMNS, formats.GROUP_COLUMNS, "groups")
-    return 0
+    columns = formats.GROUP_COLUMNS
+    return await list_rows(
+        args, lambda fleet: fleet.groups.list(), formats.group_row, columns, columns, "groups"
+    )

@@ -12,10 +12,11 @@ from mdmkit.cli.exits import UsageError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would slow --help
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import AsyncIterable, Callable, Coroutine, Sequence
     from typing import Any
 
     from mdmkit.cli.settings import BackendSettings, Settings
+    from mdmkit.core.fleet import Fleet
 
 __all__ = [
     "LIST_FORMATS",
@@ -24,6 +25,7 @@ __all__ = [
     "add_format_option",
     "add_group",
     "choose_format",
+    "list_rows",
     "one_backend",
     "run_async",
     "selected",
@@ -108,6 +110,25 @@ def one_backend(args: argparse.Namespace, named: str | None = None) -> BackendSe
             "say which with --backend NAME"
         )
     return chosen[0]
+
+
+async def list_rows(
+    args: argparse.Namespace,
+    listing: Callable[[Fleet], AsyncIterable[Any]],
+    to_row: Callable[[Any], dict[str, Any]],
+    columns: Sequence[str],
+    table_columns: Sequence[str],
+    noun: str,
+) -> int:
+    """A list command: ``listing(fleet)`` over the selected backends, shown in ``--format``."""
+    from mdmkit.cli.backends import open_fleet
+    from mdmkit.cli.terminal import show_rows
+
+    fmt = choose_format(args)
+    async with open_fleet(selected(args)) as fleet:
+        rows = (to_row(item) async for item in listing(fleet))
+        await show_rows(rows, fmt, columns, table_columns, noun)
+    return 0
 
 
 def run_async(coroutine: Coroutine[Any, Any, int]) -> int:
