@@ -51,9 +51,9 @@ def bench_startup() -> None:
     used = median_ms([python, "-c", "import mdmkit; mdmkit.SimpleMDM, mdmkit.ManageEngine"])
     helped = median_ms([MDMKIT, "--help"])
     print(f"  python -c pass                      : {bare:6.1f} ms")
-    print(f"  import mdmkit                       : {lazy:6.1f} ms  (+{lazy - bare:5.1f} ms)")
-    print(f"  import mdmkit + both vendors' names : {used:6.1f} ms  (+{used - bare:5.1f} ms)")
-    print(f"  mdmkit --help                       : {helped:6.1f} ms  (+{helped - bare:5.1f} ms)")
+    print(f"  import mdmkit                       : {lazy:6.1f} ms  ({lazy - bare:+6.1f} ms)")
+    print(f"  import mdmkit + both vendors' names : {used:6.1f} ms  ({used - bare:+6.1f} ms)")
+    print(f"  mdmkit --help                       : {helped:6.1f} ms  ({helped - bare:+6.1f} ms)")
     print(f"  ratio import mdmkit / with vendors  : {lazy / used:6.2f}x")
 
 
