@@ -14,8 +14,10 @@ from mdmkit.testing.faults import (
     RateLimited,
     Reply,
     ServerError,
+    Throttle,
 )
 from mdmkit.testing.manageengine import FakeManageEngine, FakeZohoAccounts
+from mdmkit.testing.redisserver import RedisServer
 from mdmkit.testing.requestlog import RecordedRequest, RequestLog, UploadedFile
 from mdmkit.testing.simplemdm import FakeSimpleMDM
 
@@ -30,8 +32,10 @@ __all__ = [
     "Malformed",
     "RateLimited",
     "RecordedRequest",
+    "RedisServer",
     "Reply",
     "RequestLog",
     "ServerError",
+    "Throttle",
     "UploadedFile",
 ]

@@ -97,6 +97,12 @@ def _simplemdm_options(parser: argparse.ArgumentParser) -> None:
         help="the old groups shape (device groups inside assignment groups) instead of the "
         "New Groups Experience (static and dynamic groups holding devices)",
     )
+    parser.add_argument(
+        "--requests-per-second",
+        type=float,
+        default=None,
+        help="limit the account to this rate, answering the excess 429 (default: no limit)",
+    )
 
 
 def _simplemdm(args: argparse.Namespace) -> FakeServer[Any]:
@@ -109,6 +115,7 @@ def _simplemdm(args: argparse.Namespace) -> FakeServer[Any]:
         apps=args.apps,
         groups=args.groups,
         new_groups=not args.old_groups,
+        requests_per_second=args.requests_per_second,
     )
 
 

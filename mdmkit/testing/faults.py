@@ -6,6 +6,7 @@ offered to the rules in order and the first matching rule with hits left answers
     fake.faults.add(RateLimited(retry_after=1), route="POST */devices/*/lock", times=2)
     fake.faults.add(Drop(after=True))      # apply the request, then hang up
     fake.faults.random(rate=0.1, faults=[ServerError(500)], seed=7)
+    fake.faults.throttle(20)               # a server-side limit: 20 requests a second, then 429
 
 ``route`` is an fnmatch glob over ``"<METHOD> <path>"`` (no query string). Error bodies use the
 vendor's shape through the ``error_body`` factory the vendor fake passes in.
@@ -39,6 +40,7 @@ __all__ = [
     "RateLimited",
     "Reply",
     "ServerError",
+    "Throttle",
     "fault_from_spec",
     "fault_spec",
     "rule_from_spec",
@@ -191,6 +193,47 @@ class FaultRule:
         return fault
 
 
+@attrs.define
+class Throttle:
+    """A server-side rate limit: a bucket of ``burst`` requests refilled at ``per_second``.
+
+    A request that finds the bucket empty is answered 429 with ``Retry-After`` in whole
+    seconds (at least 1), as a server that counts requests per account does; ``passed`` and
+    ``hits`` count the requests let through and refused.
+    """
+
+    per_second: float
+    burst: int
+    route: str
+    clock: Callable[[], float] = attrs.field(repr=False)
+    tokens: float = attrs.field(init=False)
+    updated: float = attrs.field(init=False)
+    passed: int = 0
+    hits: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if not (math.isfinite(self.per_second) and self.per_second > 0) or self.burst < 1:
+            raise ValueError("a throttle needs a positive rate and a burst of at least 1")
+        self.tokens = float(self.burst)
+        self.updated = self.clock()
+
+    def take(self, key: str) -> Fault | None:
+        """A 429 for this request when the bucket is empty, else None (and one token used)."""
+        if not fnmatch.fnmatchcase(key, self.route):
+            return None
+        now = self.clock()
+        elapsed = max(now - self.updated, 0.0)
+        self.tokens = min(float(self.burst), self.tokens + elapsed * self.per_second)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            self.passed += 1
+            return None
+        self.hits += 1
+        wait = (1.0 - self.tokens) / self.per_second
+        return RateLimited(retry_after=max(1, math.ceil(wait)))
+
+
 class Faults:
     """The fault rules of one server, consulted for every authenticated request."""
 
@@ -199,7 +242,7 @@ class Faults:
     ) -> None:
         self.error_body = error_body
         self._clock = clock
-        self.rules: list[FaultRule] = []
+        self.rules: list[FaultRule | Throttle] = []
 
     def add(self, fault: Fault, route: str = "*", times: int | None = 1) -> FaultRule:
         """Answer the next ``times`` requests matching ``route`` with ``fault`` (None: forever)."""
@@ -231,6 +274,18 @@ class Faults:
             remaining=times,
             rate=rate,
             rng=random.Random(seed),
+        )
+        self.rules.append(rule)
+        return rule
+
+    def throttle(self, per_second: float, burst: int | None = None, route: str = "*") -> Throttle:
+        """Limit matching requests to ``per_second`` (bursts of ``burst``, default one second's
+        worth), answering the excess 429 with ``Retry-After``, until :meth:`clear`."""
+        rule = Throttle(
+            per_second,
+            burst if burst is not None else max(1, math.ceil(per_second)),
+            route,
+            self._clock,
         )
         self.rules.append(rule)
         return rule
@@ -351,8 +406,15 @@ def rule_from_spec(faults: Faults, spec: object) -> FaultRule:
     )
 
 
-def rule_spec(rule: FaultRule) -> dict[str, Any]:
+def rule_spec(rule: FaultRule | Throttle) -> dict[str, Any]:
     """The JSON form of a rule, with how many hits it had and has left."""
+    if isinstance(rule, Throttle):
+        return {
+            "route": rule.route,
+            "throttle": {"per_second": rule.per_second, "burst": rule.burst},
+            "passed": rule.passed,
+            "hits": rule.hits,
+        }
     return {
         "route": rule.route,
         "faults": [fault_spec(f) for f in rule.choices],

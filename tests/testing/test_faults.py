@@ -179,3 +179,43 @@ async def test_reply_answers_any_error_status_in_the_vendor_shape(
     assert answer.json == {"errors": [{"title": "token revoked"}]}
     with pytest.raises(ValueError, match="error status"):
         ReplyFault(200)
+
+
+async def test_throttle_limits_the_account_and_answers_429_with_retry_after(
+    api: Api, fake: FakeSimpleMDM, clock: FakeClock
+) -> None:
+    throttle = fake.faults.throttle(2.0, burst=2)
+    statuses = [(await api.get("/account")).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = await api.get("/account")
+    assert refused.headers["Retry-After"] == "1"  # whole seconds, at least 1
+    assert refused.json == {"errors": [{"title": "rate limit exceeded"}]}
+    clock.advance(0.5)  # refills one request
+    assert [(await api.get("/account")).status for _ in range(2)] == [200, 429]
+    assert (throttle.passed, throttle.hits) == (3, 3)
+    assert [r.fault for r in fake.requests][-2:] == [None, "RateLimited"]
+    fake.faults.clear()
+    assert (await api.get("/account")).status == 200
+
+
+async def test_throttle_retry_after_covers_a_slow_refill(api: Api, fake: FakeSimpleMDM) -> None:
+    fake.faults.throttle(0.25, burst=1)  # one request every four seconds
+    assert (await api.get("/account")).status == 200
+    assert (await api.get("/account")).headers["Retry-After"] == "4"
+
+
+async def test_fake_simplemdm_takes_a_rate_limit_at_construction(clock: FakeClock) -> None:
+    async with (
+        FakeSimpleMDM(devices=1, api_key=API_KEY, clock=clock, requests_per_second=1) as fake,
+        aiohttp.ClientSession() as session,
+    ):
+        api = Api(session, fake.url)
+        assert [(await api.get("/account")).status for _ in range(2)] == [200, 429]
+        assert fake.throttle is not None
+        assert fake.throttle.hits == 1
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(0.0, 1), (-1.0, 1), (float("inf"), 1), (1.0, 0)])
+def test_throttle_validation(rate: float, burst: int) -> None:
+    with pytest.raises(ValueError, match="throttle"):
+        Faults().throttle(rate, burst=burst)

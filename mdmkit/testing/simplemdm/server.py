@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from mdmkit.testing._server import Body, Clock, FakeServer, Problem, Route, SystemClock
+from mdmkit.testing.faults import Throttle
 from mdmkit.testing.fleetgen import APPLE, ENROLLED, generate_device, generate_fleet
 from mdmkit.testing.simplemdm import (
     apps,
@@ -59,6 +60,8 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
     (device groups, and standard/munki assignment groups carrying apps to device groups and
     devices). ``clock`` is anything with ``time()`` (a FakeClock in tests); it drives
     timestamps and the sync_profiles window.
+    ``requests_per_second`` (off by default) limits the account as a whole: the excess is
+    answered 429 with ``Retry-After`` (see ``fake.throttle``, a :class:`Throttle`).
     """
 
     prefix = "/api/v1"
@@ -75,6 +78,7 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         groups: int | Sequence[str] | None = None,
         clock: Clock | None = None,
         new_groups: bool = True,
+        requests_per_second: float | None = None,
     ) -> None:
         clock = clock if clock is not None else SystemClock()
         fleet = generate_fleet(
@@ -88,6 +92,9 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
             clock=clock,
         )
         self.api_key = api_key if api_key is not None else secrets.token_hex(32)
+        self.throttle: Throttle | None = None
+        if requests_per_second is not None:
+            self.throttle = self.faults.throttle(requests_per_second)
 
     @property
     def url(self) -> str:
