@@ -2,6 +2,7 @@
 
 One limiter serves every call of a client, so a bulk run and a single lookup share the
 budget, and one 429 makes every waiting request hold off instead of hammering the server.
+``Limiter`` is the seam: ``RedisBudget`` (mdmkit.http.redis) shares one across processes.
 """
 
 from __future__ import annotations
@@ -9,15 +10,37 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import anyio
 
 from mdmkit.core.errors import ConfigurationError
 
-__all__ = ["RateLimiter"]
+__all__ = ["Limiter", "RateLimiter", "check_rate"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Limiter(Protocol):
+    """What a Transport asks before each send and tells after a 429 that said how long to wait."""
+
+    async def acquire(self) -> None:
+        """Wait until one more request may be sent."""
+        ...
+
+    async def throttled(self, seconds: float) -> None:
+        """The server asked for ``seconds`` of quiet: hold every caller back that long."""
+        ...
+
+
+def check_rate(rate: float | None) -> float | None:
+    """``rate`` if it is None or a positive finite number; ConfigurationError otherwise."""
+    if rate is not None and not (
+        isinstance(rate, int | float) and math.isfinite(rate) and rate > 0
+    ):
+        raise ConfigurationError(f"requests_per_second must be a positive number, got {rate!r}")
+    return rate
 
 
 class RateLimiter:
@@ -31,9 +54,7 @@ class RateLimiter:
         clock: Clock = time.time,
         sleep: Sleep = anyio.sleep,
     ) -> None:
-        if rate is not None and not (math.isfinite(rate) and rate > 0):
-            raise ConfigurationError(f"requests_per_second must be a positive number, got {rate!r}")
-        self.rate = rate
+        self.rate = check_rate(rate)
         self.burst = max(1, burst if burst is not None else math.ceil(rate or 1))
         self._clock = clock
         self._sleep = sleep
@@ -50,6 +71,10 @@ class RateLimiter:
     def pause(self, seconds: float) -> None:
         """Hold every caller back for ``seconds`` (the server's 429 hint)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def throttled(self, seconds: float) -> None:
+        """The ``Limiter`` form of :meth:`pause`, which the Transport awaits after a 429."""
+        self.pause(seconds)
 
     def _wait_needed(self) -> float:
         now = self._clock()
