@@ -41,7 +41,7 @@ from mdmkit.http.body import (
     read_body,
 )
 from mdmkit.http.paths import same_origin, url_problem
-from mdmkit.http.ratelimit import RateLimiter
+from mdmkit.http.ratelimit import Limiter, RateLimiter
 from mdmkit.http.response import (
     ErrorParser,
     Failure,
@@ -260,6 +260,7 @@ class Transport:
         rand: Callable[[], float] = random.random,
         default_headers: Mapping[str, str] | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        rate_limiter: Limiter | None = None,
     ) -> None:
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
@@ -273,7 +274,7 @@ class Transport:
         self.max_response_size = check_max_response_size(max_response_size)
         self.clock = clock
         self.sleep = sleep
-        self.rate_limiter = RateLimiter(requests_per_second, clock=clock, sleep=sleep)
+        self.rate_limiter = _limiter(rate_limiter, requests_per_second, clock, sleep)
         self._rand = rand
         self._default_headers = {
             "User-Agent": USER_AGENT,
@@ -496,7 +497,7 @@ class Transport:
             if not decision.retry:
                 raise error
             if status == 429 and server_wait(received.headers, now) is not None:
-                self.rate_limiter.pause(decision.delay)  # every caller waits the server out
+                await self.rate_limiter.throttled(decision.delay)  # every caller waits it out
             await self._back_off(call, decision, error)
 
     async def _back_off(self, call: _Call, decision: Decision, error: MDMError) -> None:
@@ -575,6 +576,17 @@ class Transport:
             yield _Body(encoded, {"Content-Type": FORM_TYPE}, empty=False)
         else:
             yield _Body()
+
+
+def _limiter(given: Limiter | None, rate: float | None, clock: Clock, sleep: Sleep) -> Limiter:
+    """The caller's limiter (a ``RedisBudget`` shared by processes), else one of this client's."""
+    if given is None:
+        return RateLimiter(rate, clock=clock, sleep=sleep)
+    if rate is not None:
+        raise ConfigurationError(
+            "give requests_per_second or rate_limiter, not both: the limiter carries its own rate"
+        )
+    return given
 
 
 def _pairs(form: Mapping[str, str] | Sequence[tuple[str, str]]) -> Sequence[tuple[str, str]]:

@@ -64,6 +64,7 @@ from mdmkit.core.models import (
 )
 from mdmkit.core.pagination import Paginator
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
+from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
 from mdmkit.http.uploads import FileSource
@@ -482,6 +483,7 @@ class ManageEngine(MDM):
         server_aliases: Iterable[str] = (),
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         requests_per_second: float | None = None,
+        rate_limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
@@ -503,6 +505,7 @@ class ManageEngine(MDM):
             server_aliases=server_aliases,
             max_concurrency=max_concurrency,
             requests_per_second=requests_per_second,
+            rate_limiter=rate_limiter,
             retry=retry,
             timeout=timeout,
             max_response_size=max_response_size,

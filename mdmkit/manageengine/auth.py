@@ -19,7 +19,7 @@ import re
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -54,6 +54,7 @@ __all__ = [
     "DataCenter",
     "FileTokenStore",
     "MemoryTokenStore",
+    "SharedCooldown",
     "TokenRateLimitError",
     "TokenStore",
     "ZohoOAuth",
@@ -143,6 +144,20 @@ class TokenStore(Protocol):
     async def save(self, key: str, token: Mapping[str, Any]) -> None: ...
 
     def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]: ...
+
+
+@runtime_checkable
+class SharedCooldown(Protocol):
+    """What a ``TokenStore`` may add so that Zoho's "Access Denied" cool-down binds every
+    process of the store, not only the one that was refused (``RedisTokenStore`` does)."""
+
+    async def load_cooldown(self, key: str) -> float:
+        """Seconds until anyone may ask for a token again (0 when none)."""
+        ...
+
+    async def save_cooldown(self, key: str, seconds: float) -> None:
+        """No process asks for a token of ``key`` for ``seconds``."""
+        ...
 
 
 class MemoryTokenStore:
@@ -425,6 +440,21 @@ class ZohoOAuth:
         self._cooldown_until = self._clock() + seconds
         self._cooldown_reason = reason
 
+    async def _adopt_shared_cooldown(self) -> None:
+        """Take over a cool-down that another process sharing the token store started."""
+        if isinstance(self.token_store, SharedCooldown):
+            remaining = await self.token_store.load_cooldown(self.store_key)
+            if self._clock() + remaining > self._cooldown_until:
+                self._start_cooldown(
+                    remaining, "Zoho refused another worker that shares this token store"
+                )
+
+    async def _share_cooldown(self) -> None:
+        """Let every process sharing the token store wait out the cool-down just started."""
+        remaining = self._cooldown_until - self._clock()
+        if remaining > 0 and isinstance(self.token_store, SharedCooldown):
+            await self.token_store.save_cooldown(self.store_key, remaining)
+
     def _lost_mint_affordable(self) -> bool:
         """Whether one more mint still leaves one spare in Zoho's window, counting lost ones."""
         since = self._clock() - MINT_COOLDOWN
@@ -448,6 +478,7 @@ class ZohoOAuth:
         return self._endpoint[1]
 
     async def _mint(self, transport: Transport) -> OAuth2Token:
+        await self._adopt_shared_cooldown()
         self._check_cooldown()
         endpoint = await self._endpoint_for(transport)
         form = parse_qsl(
@@ -471,6 +502,7 @@ class ZohoOAuth:
                         "it refused with 'Access Denied' (more than 10 token requests in "
                         "10 minutes)",
                     )
+                await self._share_cooldown()
                 raise
             except (ServerError, TransportError) as exc:
                 if not self._maybe_lost(exc, transport.retry):

@@ -18,6 +18,7 @@ import anyio
 from mdmkit.core.errors import ConfigurationError
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
+from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Auth, Timeout, Transport
 from mdmkit.manageengine.auth import ApiKeyAuth, DataCenter, TokenStore, ZohoOAuth
@@ -64,6 +65,7 @@ class ManageEngineClient(NativeClient):
         server_aliases: Iterable[str] = (),
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         requests_per_second: float | None = None,
+        rate_limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
@@ -89,6 +91,7 @@ class ManageEngineClient(NativeClient):
             server_aliases=server_aliases,
             max_concurrency=max_concurrency,
             requests_per_second=requests_per_second,
+            rate_limiter=rate_limiter,
             retry=retry,
             timeout=timeout,
             max_response_size=max_response_size,

@@ -38,6 +38,7 @@ from mdmkit.core.models import (
 from mdmkit.core.pagination import Page, Paginator
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.params import check_digits, check_text
+from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
 from mdmkit.simplemdm import models as native
@@ -417,6 +418,7 @@ class SimpleMDM(MDM):
         name: str | None = None,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         requests_per_second: float | None = None,
+        rate_limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
@@ -430,6 +432,7 @@ class SimpleMDM(MDM):
             base_url=base_url,
             max_concurrency=max_concurrency,
             requests_per_second=requests_per_second,
+            rate_limiter=rate_limiter,
             retry=retry,
             timeout=timeout,
             max_response_size=max_response_size,

@@ -18,6 +18,7 @@ from mdmkit.core.errors import ConfigurationError
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
 from mdmkit.http.convert import make_converter
+from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout, Transport
 from mdmkit.simplemdm.envelope import parse_error
@@ -78,6 +79,7 @@ class SimpleMDMClient(NativeClient):
         base_url: str = DEFAULT_BASE_URL,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         requests_per_second: float | None = None,
+        rate_limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         timeout: Timeout | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
@@ -92,6 +94,7 @@ class SimpleMDMClient(NativeClient):
             error_parser=parse_error,
             max_concurrency=max_concurrency,
             requests_per_second=requests_per_second,
+            rate_limiter=rate_limiter,
             retry=retry,
             timeout=timeout,
             max_response_size=max_response_size,

@@ -24,6 +24,7 @@ from mdmkit.core.errors import (
     ServerError,
     TransportError,
 )
+from mdmkit.http.ratelimit import RateLimiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout, _require_asyncio
 from mdmkit.simplemdm import SimpleMDMClient
@@ -139,7 +140,9 @@ async def test_a_429_pauses_every_caller_of_the_client(
     fake.faults.add(RateLimited(retry_after=7), route="GET */account")
     start = clock.time()
     await sm.account.get()
-    assert sm.transport.rate_limiter.paused_until == pytest.approx(start + 7)
+    limiter = sm.transport.rate_limiter
+    assert isinstance(limiter, RateLimiter)
+    assert limiter.paused_until == pytest.approx(start + 7)
 
 
 async def test_a_refused_long_wait_does_not_stall_later_calls(
