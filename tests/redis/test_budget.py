@@ -9,8 +9,10 @@ import anyio
 import pytest
 
 from mdmkit.core.errors import ConfigurationError
+from mdmkit.http.ratelimit import RateLimiter
 from mdmkit.http.redis import RedisBudget, default_burst, redis_client
-from mdmkit.testing import FakeClock
+from mdmkit.simplemdm import SimpleMDMClient
+from mdmkit.testing import FakeClock, FakeSimpleMDM, RateLimited
 from mdmkit.testing.redisserver import RedisServer
 from tests.redis.test_token_store import outage_warnings, unreachable_url
 
@@ -163,3 +165,31 @@ def test_default_burst_is_a_tenth_of_a_second_and_at_least_two(
     rate: float | None, burst: int
 ) -> None:
     assert default_burst(rate) == burst
+
+
+async def test_a_client_s_429_becomes_the_budget_s_shared_pause(
+    redis_server: RedisServer, redis_raw: Redis
+) -> None:
+    clock = FakeClock()
+    async with (
+        FakeSimpleMDM(devices=1, clock=clock) as fake,
+        budget(redis_server.url, clock, requests_per_second=50) as shared,
+        SimpleMDMClient(
+            fake.api_key,
+            base_url=fake.url,
+            rate_limiter=shared,
+            clock=clock.time,
+            sleep=clock.sleep,
+        ) as client,
+    ):
+        assert client.transport.rate_limiter is shared
+        fake.faults.add(RateLimited(retry_after=4), route="GET */account")
+        refused_at = clock.time()
+        await client.account.get()  # 429, a 4 s wait, then the retry succeeds
+        pause_ends = float(await redis_raw.get(shared.keys.pause) or 0) / 1000
+        assert pause_ends == pytest.approx(refused_at + 4, abs=0.01)  # every worker waits
+
+
+def test_a_limiter_and_a_rate_together_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="not both"):
+        SimpleMDMClient("key", requests_per_second=5, rate_limiter=RateLimiter(5))
