@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from shared_budget import bench_shared_budget
 
 from mdmkit import Fleet, ManageEngine, ResponseTooLargeError, SimpleMDM
 from mdmkit.http import jsonbody
@@ -307,6 +308,7 @@ async def main() -> None:
     await bench_listing_memory()
     await bench_upload_memory()
     await bench_response_limit()
+    await bench_shared_budget()
 
 
 if __name__ == "__main__":
