@@ -4,6 +4,10 @@ The lifespan opens a Fleet once, of every backend whose variables are set (``SIM
 ``MANAGEENGINE_*``); with none set it starts the built-in fakes instead and says so in its
 log. Every request awaits the Fleet. Run it with ``uvicorn examples.fastapi_app:app``.
 ``create_app(open_fleet)`` lets tests point it at fakes of their own.
+
+Several workers (``uvicorn --workers 4``, gunicorn, containers): set ``MDMKIT_REDIS_URL`` and
+every worker shares one Zoho token and one SimpleMDM request budget (``SIMPLEMDM_REQUESTS_
+PER_SECOND``, optional) through Redis; see docs/deploying.md.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from mdmkit import (
     SimpleMDM,
     UnsupportedOperation,
 )
+from mdmkit.http.ratelimit import Limiter
+from mdmkit.http.redis import RedisBudget, RedisTokenStore
+from mdmkit.manageengine import TokenStore
 from mdmkit.testing import FakeManageEngine, FakeSimpleMDM
 
 
@@ -44,13 +51,18 @@ log = logging.getLogger("examples.fastapi_app")
 OpenFleet = Callable[[], AbstractAsyncContextManager[Fleet]]
 
 
-def configured_backends() -> list[SimpleMDM | ManageEngine]:
-    """A backend for each vendor whose credentials are in the environment."""
+def configured_backends(
+    token_store: TokenStore | None = None, rate_limiter: Limiter | None = None
+) -> list[SimpleMDM | ManageEngine]:
+    """A backend for each vendor whose credentials are in the environment (sharing the token
+    store and request budget with the other workers when given)."""
     backends: list[SimpleMDM | ManageEngine] = []
     if os.environ.get("SIMPLEMDM_API_KEY"):
-        backends.append(SimpleMDM.from_env())
-    if os.environ.get("MANAGEENGINE_CLIENT_ID") or os.environ.get("MANAGEENGINE_API_KEY"):
-        backends.append(ManageEngine.from_env())
+        backends.append(SimpleMDM.from_env(rate_limiter=rate_limiter))
+    if os.environ.get("MANAGEENGINE_API_KEY"):
+        backends.append(ManageEngine.from_env())  # on-premises: no tokens to share
+    elif os.environ.get("MANAGEENGINE_CLIENT_ID"):
+        backends.append(ManageEngine.from_env(token_store=token_store))
     return backends
 
 
@@ -72,9 +84,27 @@ async def fake_fleet() -> AsyncIterator[Fleet]:
 
 
 def from_environment() -> AbstractAsyncContextManager[Fleet]:
-    """The configured backends as one Fleet, or the fakes when none is configured."""
+    """The configured backends as one Fleet, or the fakes when none is configured; shared
+    with the other workers over Redis when ``MDMKIT_REDIS_URL`` is set."""
+    if url := os.environ.get("MDMKIT_REDIS_URL"):
+        return shared_fleet(url)
     backends = configured_backends()
     return Fleet(*backends) if backends else fake_fleet()
+
+
+@asynccontextmanager
+async def shared_fleet(redis_url: str) -> AsyncIterator[Fleet]:
+    """The configured backends with one Zoho token and one SimpleMDM budget for all workers."""
+    rate = os.environ.get("SIMPLEMDM_REQUESTS_PER_SECOND")
+    async with (
+        RedisTokenStore.from_url(redis_url) as store,
+        RedisBudget.from_url(
+            redis_url, key="simplemdm", requests_per_second=float(rate) if rate else None
+        ) as budget,
+    ):
+        backends = configured_backends(token_store=store, rate_limiter=budget)
+        async with Fleet(*backends) if backends else fake_fleet() as fleet:
+            yield fleet
 
 
 def describe(device: Device) -> dict[str, Any]:
