@@ -111,7 +111,7 @@ async def test_a_killed_lock_holder_delays_the_others_until_its_lock_expires(
 
 
 async def test_four_workers_share_one_request_budget_without_a_429_storm(
-    redis_server: RedisServer, redis_raw: Redis
+    redis_server: RedisServer,
 ) -> None:
     async with FakeSimpleMDM(devices=1, requests_per_second=20) as fake:
         settings = {
@@ -133,4 +133,4 @@ async def test_four_workers_share_one_request_budget_without_a_429_storm(
         # at most a stray 429 when a loaded machine stalls the fake; without the shared
         # budget (each worker its own 20/s limiter) this run sees dozens
         assert fake.throttle.hits <= 3
-        assert await redis_raw.keys("mdmkit:budget:*") != []
+        assert all(r["outages"] == 0 for r in results)  # Redis decided, not a local fallback
