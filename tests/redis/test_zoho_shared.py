@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 import anyio
 import pytest
 
-from mdmkit.http.redis import RedisTokenStore
+from mdmkit.http.redis import RedisBudget, RedisTokenStore
 from mdmkit.manageengine import ManageEngineClient, TokenRateLimitError
 from mdmkit.testing import FakeManageEngine
 from mdmkit.testing.redisserver import RedisServer
+from tests.leaks import leaks
 from tests.redis.test_token_store import outage_warnings, unreachable_url
 
 if TYPE_CHECKING:
@@ -100,3 +101,38 @@ async def test_without_redis_each_client_mints_locally_and_warns_once(
         # one store shared in-process still serves both clients from its local copy
         assert fake.accounts.mints == 1
     assert len(outage_warnings(caplog)) == 1
+
+
+async def test_no_secret_in_reprs_keys_or_debug_logs_of_the_shared_store(
+    redis_server: RedisServer, redis_raw: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="mdmkit")
+    password = "redis-pass-0f1e2d3c"
+    await redis_raw.config_set("requirepass", password)
+    url = redis_server.url.replace("redis://", f"redis://:{password}@")
+    async with FakeManageEngine(devices=1) as fake:
+        store = RedisTokenStore.from_url(url)
+        budget = RedisBudget.from_url(url, key="acct", requests_per_second=100)
+        me = client(fake, store)
+        try:
+            await me.devices.get(a_device(fake))
+            fake.accounts.expire_tokens()
+            await me.devices.get(a_device(fake))  # a 401, a second mint through the store
+            await budget.acquire()
+            names = [str(n) for n in await budget.client.keys("*")]
+        finally:
+            await me.aclose()
+            await store.aclose()
+            await budget.aclose()
+        secrets = [
+            password,
+            fake.client_secret,
+            fake.refresh_token,
+            *(mint.access_token for mint in fake.accounts.mints),
+        ]
+        assert fake.accounts.mints == 2
+    texts = [("store", repr(store)), ("budget", repr(budget)), ("client", repr(me))]
+    texts += [(f"key {n}", n) for n in names]
+    texts += [(f"log {r.name}", r.getMessage()) for r in caplog.records]
+    assert leaks(texts, secrets) == []
+    assert not any("unreachable" in r.getMessage() for r in caplog.records)  # it authenticated
