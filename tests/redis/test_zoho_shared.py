@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import pytest
 
 from mdmkit.http.redis import RedisBudget, RedisTokenStore
+from mdmkit.http.retry import RetryPolicy
 from mdmkit.manageengine import ManageEngineClient, TokenRateLimitError
-from mdmkit.testing import FakeManageEngine
+from mdmkit.testing import FakeManageEngine, RateLimited
 from mdmkit.testing.redisserver import RedisServer
 from tests.leaks import leaks
 from tests.redis.test_token_store import outage_warnings, unreachable_url
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.anyio
 
 
-def client(fake: FakeManageEngine, store: RedisTokenStore) -> ManageEngineClient:
+def client(fake: FakeManageEngine, store: RedisTokenStore, **options: Any) -> ManageEngineClient:
     return ManageEngineClient(
         fake.client_id,
         fake.client_secret,
@@ -30,6 +31,7 @@ def client(fake: FakeManageEngine, store: RedisTokenStore) -> ManageEngineClient
         base_url=fake.base_url,
         accounts_url=fake.accounts_url,
         token_store=store,
+        **options,
     )
 
 
@@ -136,3 +138,23 @@ async def test_no_secret_in_reprs_keys_or_debug_logs_of_the_shared_store(
     texts += [(f"log {r.name}", r.getMessage()) for r in caplog.records]
     assert leaks(texts, secrets) == []
     assert not any("unreachable" in r.getMessage() for r in caplog.records)  # it authenticated
+
+
+async def test_a_429_from_the_token_endpoint_is_shared_for_its_retry_after(
+    redis_server: RedisServer,
+) -> None:
+    async with (
+        FakeManageEngine(devices=1) as fake,
+        RedisTokenStore.from_url(redis_server.url) as first_store,
+        RedisTokenStore.from_url(redis_server.url) as second_store,
+        client(fake, first_store, retry=RetryPolicy.never()) as first,
+        client(fake, second_store) as second,
+    ):
+        fake.accounts.faults.add(RateLimited(retry_after=30), route="POST /oauth/v2/token")
+        with pytest.raises(TokenRateLimitError):
+            await first.devices.get(1)
+        with pytest.raises(TokenRateLimitError) as refused:
+            await second.devices.get(1)
+        assert fake.accounts.requests.count(path="/oauth/v2/token") == 1
+        assert refused.value.retry_after is not None
+        assert 25 < refused.value.retry_after <= 30
