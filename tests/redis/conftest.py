@@ -1,4 +1,4 @@
-"""A real ``redis-server`` per test on a free loopback port, and worker processes around it.
+"""A plain client on the test's real ``redis-server`` (``redis_server``: tests/conftest.py).
 
 Where redis-server (or redis-py) is missing, every test here is skipped with a reason that
 names it, so the summary says why.
@@ -6,26 +6,15 @@ names it, so the summary says why.
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from mdmkit.testing.redisserver import RedisServer, redis_server_path
+from mdmkit.testing.redisserver import RedisServer
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    if redis_server_path() is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    if importlib.util.find_spec("redis") is None:
-        pytest.skip("redis-py is not installed (pip install 'mdmkit[redis]')")
-    with RedisServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -9,7 +9,15 @@ import aiohttp
 import pytest
 
 from mdmkit.testing import FakeClock, FakeSimpleMDM
-from mdmkit.testing.faults import Drop, Faults, Latency, Malformed, RateLimited, ServerError
+from mdmkit.testing.faults import (
+    Drop,
+    Faults,
+    Latency,
+    Malformed,
+    RateLimited,
+    ServerError,
+    rule_spec,
+)
 from tests.testing.fakeapi import API_KEY, Api
 
 pytestmark = pytest.mark.anyio
@@ -219,3 +227,16 @@ async def test_fake_simplemdm_takes_a_rate_limit_at_construction(clock: FakeCloc
 def test_throttle_validation(rate: float, burst: int) -> None:
     with pytest.raises(ValueError, match="throttle"):
         Faults().throttle(rate, burst=burst)
+
+
+def test_a_throttle_shows_in_the_rules_json() -> None:
+    faults = Faults()
+    faults.throttle(20, route="GET */account")
+    assert [rule_spec(rule) for rule in faults.rules] == [
+        {
+            "route": "GET */account",
+            "throttle": {"per_second": 20, "burst": 20},
+            "passed": 0,
+            "hits": 0,
+        }
+    ]
