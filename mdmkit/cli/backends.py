@@ -3,7 +3,9 @@
 Built with the public constructors (``SimpleMDM``, ``ManageEngine``, ``ManageEngine.on_premises``,
 ``from_env()`` for the environment), so the command behaves as a program using mdmkit would.
 ManageEngine Cloud tokens are cached in a file (mode 0600) by default, because Zoho allows
-about ten token mints per ten minutes and every command run would otherwise mint one.
+about ten token mints per ten minutes and every command run would otherwise mint one. With
+``[redis]`` (or ``MDMKIT_REDIS_URL``) they live in Redis instead, shared with every other
+process, and SimpleMDM backends share their account's request budget there.
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from mdmkit.cli.exits import ConfigError
 from mdmkit.cli.secrets import SecretRef, resolve
-from mdmkit.cli.settings import BackendSettings
+from mdmkit.cli.settings import BackendSettings, RedisSettings
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from mdmkit.core.fleet import Fleet
     from mdmkit.core.interface import MDM
 
-__all__ = ["build", "check", "default_token_cache", "open_fleet"]
+__all__ = ["build", "check", "close_shared", "default_token_cache", "open_fleet"]
+
+_REDIS_CLIENTS: dict[str, Redis] = {}
+"""One Redis client per URL for this run of the command; ``close_shared`` closes them."""
 
 
 def default_token_cache(environ: Mapping[str, str]) -> str:
@@ -29,7 +36,49 @@ def default_token_cache(environ: Mapping[str, str]) -> str:
     return os.path.join(home, "mdmkit", "zoho-tokens.json")
 
 
-def _token_options(cache: Any, environ: Mapping[str, str]) -> dict[str, Any]:
+def _redis_client(settings: RedisSettings, environ: Mapping[str, str]) -> Redis:
+    from mdmkit.http.redis import redis_client
+
+    url = _value(settings.url, environ)
+    if url not in _REDIS_CLIENTS:
+        _REDIS_CLIENTS[url] = redis_client(url)
+    return _REDIS_CLIENTS[url]
+
+
+async def close_shared() -> None:
+    """Close the Redis clients this run opened (the command's event loop ends after this)."""
+    clients = list(_REDIS_CLIENTS.values())
+    _REDIS_CLIENTS.clear()
+    for client in clients:
+        await client.aclose()
+
+
+def _budget_options(
+    backend: BackendSettings, options: dict[str, Any], environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """With ``[redis]``: the account's shared ``RedisBudget``, carrying requests_per_second."""
+    key = options.pop("budget_key", backend.name)
+    if backend.redis is None:
+        return {}
+    from mdmkit.http.redis import RedisBudget
+
+    budget = RedisBudget(
+        _redis_client(backend.redis, environ),
+        key=f"simplemdm:{key}",
+        requests_per_second=options.pop("requests_per_second", None),
+        prefix=backend.redis.prefix,
+    )
+    return {"rate_limiter": budget}
+
+
+def _token_options(
+    backend: BackendSettings, cache: Any, environ: Mapping[str, str]
+) -> dict[str, Any]:
+    if backend.redis is not None:
+        from mdmkit.http.redis import RedisTokenStore
+
+        client = _redis_client(backend.redis, environ)
+        return {"token_store": RedisTokenStore(client, prefix=backend.redis.prefix)}
     if cache is False:
         return {}
     from mdmkit.manageengine import FileTokenStore
@@ -55,15 +104,16 @@ def _build(backend: BackendSettings, env: Mapping[str, str]) -> MDM:
     if backend.vendor == "simplemdm":
         from mdmkit.simplemdm import SimpleMDM
 
+        shared = _budget_options(backend, options, env)
         if backend.origin == "environment":
-            return SimpleMDM.from_env(name=name)
-        return SimpleMDM(_value(backend.secrets["api_key"], env), name=name, **options)
+            return SimpleMDM.from_env(name=name, **shared)
+        return SimpleMDM(_value(backend.secrets["api_key"], env), name=name, **shared, **options)
 
     from mdmkit.manageengine import ManageEngine
 
     cache = options.pop("token_cache", None)
     if backend.origin == "environment":
-        extra = {} if backend.on_premises else _token_options(cache, env)
+        extra = {} if backend.on_premises else _token_options(backend, cache, env)
         return ManageEngine.from_env(name=name, **extra)
     if backend.on_premises:
         server_url = options.pop("server_url")
@@ -75,7 +125,7 @@ def _build(backend: BackendSettings, env: Mapping[str, str]) -> MDM:
         values["client_secret"],
         values["refresh_token"],
         name=name,
-        **_token_options(cache, env),
+        **_token_options(backend, cache, env),
         **options,
     )
 

@@ -135,4 +135,12 @@ def run_async(coroutine: Coroutine[Any, Any, int]) -> int:
     """Run a command's coroutine on asyncio (aiohttp needs it) and return its exit code."""
     import asyncio
 
-    return asyncio.run(coroutine)
+    from mdmkit.cli.backends import close_shared
+
+    async def command() -> int:
+        try:
+            return await coroutine
+        finally:
+            await close_shared()  # the Redis clients the backends shared, if any
+
+    return asyncio.run(command())

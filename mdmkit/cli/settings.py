@@ -15,6 +15,7 @@ import shlex
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -24,6 +25,7 @@ from mdmkit.cli.secrets import SecretRef
 __all__ = [
     "SECRET_KEYS",
     "BackendSettings",
+    "RedisSettings",
     "Settings",
     "config_path",
     "from_environment",
@@ -73,9 +75,13 @@ _KNOBS: dict[str, Check] = {
     "allow_insecure": _check_bool,
 }
 # The keys each kind of backend takes: a secret reference, or a plain value and its check.
-# (Issue 11 adds the shared Redis token store and request budget here and as a [redis] table.)
 KEYS: dict[str, dict[str, str | Check]] = {
-    "simplemdm": {"api_key": SECRET, "base_url": _check_text, **_KNOBS},
+    "simplemdm": {
+        "api_key": SECRET,
+        "base_url": _check_text,
+        "budget_key": _check_text,  # with [redis]: the account's shared budget (default: name)
+        **_KNOBS,
+    },
     "manageengine": {
         "client_id": SECRET_OR_TEXT,
         "client_secret": SECRET,
@@ -99,8 +105,18 @@ REQUIRED = {
     "manageengine": ("client_id", "client_secret", "refresh_token"),
     "manageengine on-premises": ("server_url", "api_key"),
 }
-_TOP_LEVEL = ("backends", "defaults")
+_TOP_LEVEL = ("backends", "defaults", "redis")
+REDIS_KEYS: dict[str, str | Check] = {"url": SECRET_OR_TEXT, "prefix": _check_text}
 _SECRET_FORMS = '{ env = "NAME" }, { file = "PATH" } or { command = ["prog", "arg"] }'
+
+
+@attrs.frozen(kw_only=True)
+class RedisSettings:
+    """Where worker processes share Zoho tokens and request budgets (``[redis]`` or
+    ``MDMKIT_REDIS_URL``); ``url`` may be a secret reference (a URL can carry a password)."""
+
+    url: SecretRef | str
+    prefix: str = "mdmkit"
 
 
 @attrs.frozen(kw_only=True)
@@ -117,6 +133,7 @@ class BackendSettings:
     secrets: Mapping[str, SecretRef | str] = attrs.field(factory=dict)
     options: Mapping[str, Any] = attrs.field(factory=dict)
     env_names: tuple[str, ...] = ()
+    redis: RedisSettings | None = None
 
     @property
     def on_premises(self) -> bool:
@@ -195,8 +212,40 @@ def parse(data: Mapping[str, Any], *, origin: str = "config.toml") -> Settings:
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{origin}: no backends; add a [backends.NAME] table")
     backends = {name: _backend(name, table, origin) for name, table in tables.items()}
+    if "redis" in data:
+        shared = _redis(data["redis"], origin)
+        backends = {name: attrs.evolve(b, redis=shared) for name, b in backends.items()}
+    for backend in backends.values():
+        if "budget_key" in backend.options and backend.redis is None:
+            raise ConfigError(f"{origin}: backends.{backend.name}.budget_key needs a [redis] table")
     defaults = _defaults(data.get("defaults", {}), backends, origin)
     return Settings(backends=backends, defaults=defaults, source=origin)
+
+
+def _redis(table: Any, origin: str) -> RedisSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin}: [redis] must be a table with url = ...")
+    unknown = [key for key in table if key not in REDIS_KEYS]
+    if unknown:
+        raise ConfigError(
+            f"{origin}: redis.{unknown[0]} is not a [redis] setting; known: url, prefix"
+        )
+    if "url" not in table:
+        raise ConfigError(f"{origin}: [redis] needs url (redis://host:6379/0, or a secret)")
+    url = _secret(table["url"], "redis.url", origin, plain=True)
+    if isinstance(url, str):
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError(f"{origin}: redis.url must start with redis://, rediss:// or unix://")
+        if parts.password:
+            raise ConfigError(
+                f"{origin}: redis.url carries a password in clear; secrets are never stored in "
+                f"the config file: give the URL as {_SECRET_FORMS}"
+            )
+    prefix = table.get("prefix", "mdmkit")
+    if _check_text(prefix):
+        raise ConfigError(f"{origin}: redis.prefix must be a non-empty string")
+    return RedisSettings(url=url, prefix=prefix)
 
 
 def _defaults(table: Any, backends: Mapping[str, Any], origin: str) -> tuple[str, ...]:
@@ -321,4 +370,10 @@ def from_environment(environ: Mapping[str, str]) -> Settings:
             env_names=names,
             options=options,
         )
+    if environ.get("MDMKIT_REDIS_URL", "").strip():
+        shared = RedisSettings(
+            url=SecretRef("env", ("MDMKIT_REDIS_URL",), "MDMKIT_REDIS_URL"),
+            prefix=environ.get("MDMKIT_REDIS_PREFIX") or "mdmkit",
+        )
+        backends = {name: attrs.evolve(b, redis=shared) for name, b in backends.items()}
     return Settings(backends=backends, source="environment")
