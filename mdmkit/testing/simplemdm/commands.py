@@ -13,6 +13,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from mdmkit.testing._server import Problem
+from mdmkit.testing.simplemdm import events
 from mdmkit.testing.simplemdm.common import Routes, SCall, choice, find, require, status_only
 from mdmkit.testing.simplemdm.records import UNENROLLED, Device
 
@@ -82,6 +83,7 @@ def _lock(call: SCall, device: Device) -> None:
     if device.is_macos and not (pin and _PIN.fullmatch(pin)):
         raise Problem(422, "pin is required for macOS devices and must be a 6-digit number")
     device.record_lock(call.arg("message"), call.arg("phone_number"))
+    events.device_event(call.state, call.now, "device.lock.enabled", device)
 
 
 @command("POST", "/wipe", "wipe")
@@ -90,7 +92,8 @@ def _wipe(call: SCall, device: Device) -> None:
     if pin and not _PIN.fullmatch(pin):
         raise Problem(422, "pin must be a 6-digit number")
     device.record_wipe()
-    device.status = UNENROLLED
+    was, device.status = device.status, UNENROLLED
+    events.unenrolled(call.state, call.now, device, was)
 
 
 @command("POST", "/set_admin_password", "set_admin_password")
@@ -128,7 +131,8 @@ def _set_time_zone(call: SCall, device: Device) -> None:
 
 @command("POST", "/unenroll", "unenroll")
 def _unenroll(call: SCall, device: Device) -> None:
-    device.status = UNENROLLED
+    was, device.status = device.status, UNENROLLED
+    events.unenrolled(call.state, call.now, device, was)
 
 
 @command("POST", "/lost_mode", "enable_lost_mode")

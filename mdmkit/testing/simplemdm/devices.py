@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mdmkit.testing._server import Problem
+from mdmkit.testing.simplemdm import events
 from mdmkit.testing.simplemdm.build import ENROLL_URL
 from mdmkit.testing.simplemdm.common import (
     Routes,
@@ -116,4 +117,5 @@ def delete_device(call: SCall) -> web.Response:
     for profile in state.profiles.values():
         profile.device_ids.discard(device.id)
     state.log(call.now, "device.deleted", device=device)
+    events.unenrolled(state, call.now, device, device.status)  # deleting unenrolls it
     return status_only(204)

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from mdmkit.testing._server import Problem
+from mdmkit.testing.simplemdm import events
 from mdmkit.testing.simplemdm.common import (
     Routes,
     SCall,
@@ -91,7 +92,10 @@ def _member_routes(segment: str, table: str, attribute: str) -> None:
             if add and segment == "apps":
                 settings = dict(call.body.form) | dict(call.query_pairs)
                 group.app_settings[member.id] = settings
-            return toggle_member(getattr(group, attribute), member.id, add)
+            answer = toggle_member(getattr(group, attribute), member.id, add)
+            if segment == "devices":  # a device joined or left a (static) group
+                events.changed_group(call.state, call.now, [member])
+            return answer
 
         return handle
 
@@ -150,8 +154,11 @@ def clone_group(call: SCall) -> web.Response:
 def assign_device(call: SCall) -> web.Response:
     group = find(call.state.device_groups, call, "device_group_id")
     device = find(call.state.devices, call, "device_id")
+    moved = device.device_group_id != group.id
     device.device_group_id = group.id
     call.state.log(call.now, "device.changed_group", device=device, device_group_id=group.id)
+    if moved:
+        events.changed_group(call.state, call.now, [device])
     return status_only(202)
 
 

@@ -6,6 +6,7 @@ Written from SimpleMDM's API reference, never from mdmkit's client::
         fake.url, fake.api_key          # base URL (with /api/v1) and the Basic-auth user name
         fake.faults.add(RateLimited(retry_after=1), route="POST */devices/*/lock")
         fake.state.devices[121].lock_count
+        fake.webhooks.register(receiver_url)  # then changes are POSTed there as webhooks
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mdmkit.testing.simplemdm import (
     attributes,
     commands,
     devices,
+    events,
     groups,
     inventory,
     misc,
@@ -35,6 +37,7 @@ from mdmkit.testing.simplemdm import (
 from mdmkit.testing.simplemdm.build import build_state
 from mdmkit.testing.simplemdm.common import error_body
 from mdmkit.testing.simplemdm.records import (
+    AWAITING,
     App,
     AssignmentGroup,
     CustomAttribute,
@@ -42,6 +45,7 @@ from mdmkit.testing.simplemdm.records import (
     Script,
 )
 from mdmkit.testing.simplemdm.state import SimpleMDMState
+from mdmkit.testing.simplemdm.webhooks import FakeWebhooks
 
 if TYPE_CHECKING:  # annotations only: the fake never runs client code
     from mdmkit.simplemdm import SimpleMDM, SimpleMDMClient
@@ -62,6 +66,8 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
     timestamps and the sync_profiles window.
     ``requests_per_second`` (off by default) limits the account as a whole: the excess is
     answered 429 with ``Retry-After`` (see ``fake.throttle``, a :class:`Throttle`).
+    ``webhooks`` delivers SimpleMDM's webhook events to the URLs registered with it (see
+    ``FakeWebhooks``).
     """
 
     prefix = "/api/v1"
@@ -95,6 +101,18 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         self.throttle: Throttle | None = None
         if requests_per_second is not None:
             self.throttle = self.faults.throttle(requests_per_second)
+        self.webhooks = FakeWebhooks(self.clock, errors=self.errors)
+        self.state.listeners.append(self.webhooks.notify)
+
+    async def start(self) -> None:
+        """Bind the socket, start serving and start delivering webhooks."""
+        await super().start()
+        self.webhooks.start()
+
+    async def close(self) -> None:
+        """Stop delivering webhooks (pending ones are abandoned), then stop serving."""
+        await self.webhooks.aclose()
+        await super().close()
 
     @property
     def url(self) -> str:
@@ -156,7 +174,8 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         device_group_id: int | None = None,
     ) -> Device:
         """Add a device: ``awaiting enrollment`` (as the API creates it) or a generated
-        ``enrolled``/``unenrolled`` device of ``platform`` (ios, ipados, macos, tvos)."""
+        ``enrolled``/``unenrolled`` device of ``platform`` (ios, ipados, macos, tvos). An
+        enrolled one sends the ``device.enrolled`` webhook."""
         state = self.state
         if status == "awaiting enrollment":
             static = list(group_ids)
@@ -182,7 +201,24 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         state.devices.add(device_id, device)
         for gid in group_ids:
             state.assignment_groups[gid].device_ids.add(device_id)
+        if status == "enrolled":
+            events.device_event(state, now, "device.enrolled", device)
         return device
+
+    def enroll(self, device: Device | int, *, platform: str = "ios") -> Device:
+        """Enroll a device awaiting enrollment (as one created by ``POST /devices``): it gets
+        generated hardware of ``platform`` and is ``enrolled``; sends ``device.enrolled``."""
+        record = self.state.devices[device if isinstance(device, int) else device.id]
+        if record.status != AWAITING:
+            raise ValueError(f"device {record.id} is {record.status}, not awaiting enrollment")
+        now = self.clock.time()
+        gen = generate_device(self.state.fleet, record.id, platform, status=ENROLLED, now=now)
+        record.gen, record.status = gen, "enrolled"
+        record.device_name, record.enrollment_url = gen.name, None
+        record.enrolled_at = record.last_seen_at = now
+        self.state.log(now, "device.enrolled", source="device", device=record)
+        events.device_event(self.state, now, "device.enrolled", record)
+        return record
 
     def add_app(
         self,

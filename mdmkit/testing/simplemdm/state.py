@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from mdmkit.testing._table import Table
 from mdmkit.testing.fleetgen import Fleet, GeneratedApp, installed_app_indices
@@ -29,7 +31,7 @@ from mdmkit.testing.simplemdm.records import (
     ScriptJob,
 )
 
-__all__ = ["APPS_PER_DEVICE", "SimpleMDMState"]
+__all__ = ["APPS_PER_DEVICE", "EventListener", "SimpleMDMState"]
 
 APPS_PER_DEVICE = 1000
 """Installed app ids are ``device_id * APPS_PER_DEVICE + n``: the id finds its device."""
@@ -46,6 +48,9 @@ _AGENT = GeneratedApp(
     1.0,
 )
 """The SimpleMDM app every enrolled iPhone and iPad has."""
+
+EventListener = Callable[[float, str, dict[str, Any]], object]
+"""Told ``(now, event type, data)`` of each change SimpleMDM sends a webhook for."""
 
 
 class SimpleMDMState:
@@ -69,6 +74,7 @@ class SimpleMDMState:
         self.logs: Table[str, LogEntry] = Table()
         self.sync_profiles_window = 30.0
         self.new_groups = True  # New Groups Experience: new assignment groups are "static"
+        self.listeners: list[EventListener] = []  # the webhook sender, fake.webhooks
         self._log_seq = 0
         self._rng = random.Random(fleet.seed)
 
@@ -167,6 +173,11 @@ class SimpleMDMState:
         return members
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def announce(self, now: float, event_type: str, data: dict[str, Any]) -> None:
+        """Tell the listeners of a change SimpleMDM sends a webhook event for."""
+        for listener in self.listeners:
+            listener(now, event_type, data)
 
     def token(self, digits: int = 8) -> str:
         """A random number of ``digits`` digits (enrollment codes)."""
