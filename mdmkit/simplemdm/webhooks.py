@@ -3,15 +3,18 @@
 Works the same from aiohttp (``parse_webhook(await request.read())``) and FastAPI
 (``parse_webhook(await request.body())``). SimpleMDM does not sign webhooks: put a secret
 token in the URL, compare it with ``token_matches``, and treat the payload as a hint to
-re-read the device through the API.
+re-read the device through the API. ``WebhookReceiver`` (``webhook_receiver.py``) does all of
+that for a service, with glue for aiohttp and FastAPI in modules of their own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import reprlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -56,6 +59,20 @@ class WebhookEvent:
     type: str
     at: datetime
     data: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def delivery_key(self) -> str:
+        """The same for every delivery of one event (SimpleMDM sends no event id): a SHA-256 of
+        ``type``, ``at`` (as an instant) and ``data``, to recognise a delivery seen before."""
+        at = self.at.astimezone(UTC) if self.at.tzinfo is not None else self.at
+        canonical = json.dumps(
+            [self.type, at.isoformat(), self.data],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            default=str,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @attrs.frozen(kw_only=True)
