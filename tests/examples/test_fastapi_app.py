@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import anyio
@@ -18,8 +14,8 @@ from examples.fastapi_app import configured_backends, create_app
 from mdmkit import Fleet, ManageEngine, SimpleMDM
 from mdmkit.testing import FakeClock, FakeManageEngine, FakeSimpleMDM
 from tests.contract.conftest import manageengine_on, simplemdm_on
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.examples import serve
+from tests.examples.serve import free_port
 
 
 @pytest.fixture
@@ -85,39 +81,21 @@ async def test_locks_a_lost_device(service: tuple[str, FakeSimpleMDM, FakeManage
     assert me_fake.state.devices[phone.id].last_lock_message == "Lost: call IT"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.anyio
 async def test_the_readme_command_serves_the_fakes_when_no_credentials_are_set() -> None:
     """``uvicorn examples.fastapi_app:app`` as the README says, in a clean environment."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "examples.fastapi_app:app", "--port", str(port)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIMPLEMDM_", "MANAGEENGINE_"))}
-    async with await anyio.open_process(
-        command, cwd=ROOT, env=env, stderr=subprocess.STDOUT
-    ) as process:
-        try:
-            assert process.stdout is not None
-            output = b""
-            with anyio.fail_after(60):
-                while b"Uvicorn running on" not in output:
-                    output += await process.stdout.receive()
-            assert b"serving the built-in fakes" in output
-            async with (
-                aiohttp.ClientSession() as http,
-                http.get(f"http://127.0.0.1:{port}/devices", params={"limit": "1000"}) as reply,
-            ):
-                assert reply.status == 200
-                devices = await reply.json()
-            assert len(devices) == 100
-            assert {d["source"] for d in devices} == {"simplemdm", "manageengine"}
-        finally:
-            process.terminate()
-            await process.wait()
+    async with serve.uvicorn(["examples.fastapi_app:app", "--port", str(port)], env) as output:
+        assert b"serving the built-in fakes" in output.text
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/devices", params={"limit": "1000"}) as reply,
+        ):
+            assert reply.status == 200
+            devices = await reply.json()
+        assert len(devices) == 100
+        assert {d["source"] for d in devices} == {"simplemdm", "manageengine"}
 
 
 def test_credentials_in_the_environment_choose_the_backends(
