@@ -15,8 +15,10 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import attrs
 import pytest
+from aiohttp import web
 
 from mdmkit import Fleet, ManageEngine, SimpleMDM
 from mdmkit.core.errors import (
@@ -38,7 +40,9 @@ from mdmkit.core.errors import (
 from mdmkit.http.jsonbody import InvalidJSONError
 from mdmkit.http.transport import Timeout
 from mdmkit.manageengine import FileTokenStore, ManageEngineClient, TokenRateLimitError
-from mdmkit.simplemdm import SimpleMDMClient
+from mdmkit.simplemdm import RecentDeliveries, SimpleMDMClient, WebhookReceiver
+from mdmkit.simplemdm.webhook_aiohttp import webhook_handler
+from mdmkit.simplemdm.webhooks import WebhookEvent
 from mdmkit.testing import (
     FakeClock,
     FakeManageEngine,
@@ -48,7 +52,8 @@ from mdmkit.testing import (
     Reply,
 )
 from mdmkit.testing import ServerError as FakeServerError
-from tests.leaks import exception_texts, forms_of_key, leaks
+from mdmkit.testing.simplemdm.webhooks import WebhookDelivery
+from tests.leaks import exception_texts, forms_of_key, frame_texts, leaks
 
 pytestmark = pytest.mark.anyio
 
@@ -261,3 +266,115 @@ def test_the_check_sees_a_repr_that_shows_a_header() -> None:
             return f"Leaky({self._header})"
 
     assert leaks([("repr", repr(Leaky("k" * 20)))], forms_of_key("k" * 20))
+
+
+# -- webhook receivers: the secret in the webhook URL ---------------------------------------------
+
+WEBHOOK_SECRET = "whk-" + "s3cr3t" * 6
+
+
+@attrs.define
+class HookRun:
+    """A receiver driven through every answer by the fake; what it logged and kept."""
+
+    holders: dict[str, object] = attrs.Factory(dict)
+    deliveries: list[WebhookDelivery] = attrs.Factory(list)
+    records: list[logging.LogRecord] = attrs.Factory(list)
+
+
+@pytest.fixture
+async def hook_run(caplog: pytest.LogCaptureFixture) -> HookRun:
+    caplog.set_level(logging.DEBUG)  # aiohttp's access log too: it prints the request path
+    kept = HookRun()
+    failures = [RuntimeError("the database is down"), None]
+
+    async def on_event(event: WebhookEvent) -> None:
+        failure = failures.pop(0) if failures else None
+        if failure is not None:
+            raise failure
+        if event.type == "device.unenrolled":
+            await anyio.sleep(5)  # past the receiver's timeout
+
+    receiver = WebhookReceiver(
+        on_event,
+        secret=[WEBHOOK_SECRET, WEBHOOK_SECRET[::-1]],
+        max_body_size=2048,
+        dedup=RecentDeliveries(),
+        callback_timeout=0.05,
+    )
+    redact = receiver.log_filter()
+    access = logging.getLogger("aiohttp.access")
+    access.addFilter(redact)
+    app = web.Application()
+    app.router.add_post("/hooks/{token}", webhook_handler(receiver))
+    app.router.add_post("/query", webhook_handler(receiver))
+    runner = web.AppRunner(app, handle_signals=False)  # with aiohttp's access log
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        root = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        async with FakeSimpleMDM(devices=5, seed=1, clock=FakeClock()) as fake:
+            hooks = fake.webhooks
+            for url in (
+                f"{root}/hooks/{WEBHOOK_SECRET}",
+                f"{root}/query?token={WEBHOOK_SECRET[::-1]}",
+                f"http://127.0.0.1:{closed_port()}/hooks/{WEBHOOK_SECRET}",
+            ):
+                hooks.register(url)
+            hooks.retry_delays = (1.0,)
+            kept.deliveries += await hooks.send_test()  # 500 then 200; unreachable
+            kept.deliveries += await hooks.send("device.unenrolled", {"device": {"id": 1}})
+            kept.deliveries += await hooks.send("device.changed_group", {"devices": [{}] * 1000})
+            kept.deliveries += await hooks.send("device.enrolled", {})  # not a valid event
+            kept.deliveries.append(await hooks.redeliver(kept.deliveries[0]))  # a duplicate
+            hooks.unregister(f"{root}/hooks/{WEBHOOK_SECRET}")
+            hooks.register(f"{root}/hooks/{WEBHOOK_SECRET[:-1]}")  # a wrong token
+            kept.deliveries += await hooks.send_test()
+            kept.holders |= {
+                "WebhookReceiver": receiver,
+                "its log filter": redact,
+                "RecentDeliveries": receiver.dedup,
+                "FakeWebhooks": hooks,
+            }
+    finally:
+        await runner.cleanup()
+        access.removeFilter(redact)
+    kept.records = caplog.get_records("setup")
+    return kept
+
+
+async def test_the_webhook_run_answered_every_way(hook_run: HookRun) -> None:
+    statuses = {status for d in hook_run.deliveries for status in d.statuses}
+    assert statuses >= {200, 400, 404, 413, 500, 503, None}
+
+
+async def test_no_webhook_object_shows_the_secret(hook_run: HookRun) -> None:
+    texts = [
+        (f"{how}({name})", render(holder))
+        for name, holder in hook_run.holders.items()
+        for how, render in (("repr", repr), ("str", str))
+    ]
+    for delivery in hook_run.deliveries:
+        texts.append(("repr(delivery)", repr(delivery)))
+        texts += [("attempt.error", a.error or "") for a in delivery.attempts]
+        texts += [("attempt.response", a.response.decode()) for a in delivery.attempts]
+    secrets = [WEBHOOK_SECRET, WEBHOOK_SECRET[::-1], WEBHOOK_SECRET[:-1]]
+    assert leaks(texts, secrets) == []
+
+
+async def test_the_webhook_logs_and_a_failed_callbacks_error_hold_no_secret(
+    hook_run: HookRun,
+) -> None:
+    records = hook_run.records
+    lines = [record.getMessage() for record in records]
+    assert any("callback failed" in line for line in lines)
+    assert any("/hooks/<redacted>" in line for line in lines)  # aiohttp's access log ran
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    texts = [("log", formatter.format(record)) for record in records]
+    texts += [("args", repr(record.args)) for record in records]
+    failed = [r.exc_info[1] for r in records if r.exc_info and r.exc_info[1] is not None]
+    assert [type(error) for error in failed] == [RuntimeError]
+    for error in failed:
+        texts += list(exception_texts(error))
+        texts += list(frame_texts(error))  # the locals an error tracker records
+    assert leaks(texts, [WEBHOOK_SECRET, WEBHOOK_SECRET[::-1]]) == []
