@@ -6,9 +6,7 @@ import os
 from collections.abc import AsyncIterator
 
 import aiohttp
-import anyio
 import pytest
-import uvicorn
 
 from examples.fastapi_app import configured_backends, create_app
 from mdmkit import Fleet, ManageEngine, SimpleMDM
@@ -29,16 +27,8 @@ async def service() -> AsyncIterator[tuple[str, FakeSimpleMDM, FakeManageEngine]
         app = create_app(
             lambda: Fleet(simplemdm_on(sm_fake, clock), manageengine_on(me_fake, clock))
         )
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        )
-        async with anyio.create_task_group() as group:
-            group.start_soon(server.serve)
-            while not server.started:  # noqa: ASYNC110  (uvicorn offers a flag, not an event)
-                await anyio.sleep(0.01)
-            port = server.servers[0].sockets[0].getsockname()[1]
-            yield f"http://127.0.0.1:{port}", sm_fake, me_fake
-            server.should_exit = True
+        async with serve.serving(app) as url:
+            yield url, sm_fake, me_fake
 
 
 @pytest.mark.anyio

@@ -16,10 +16,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import anyio
 import pytest
-import uvicorn
+from fastapi import FastAPI
 
 from examples.webhooks_fastapi import create_app
 from mdmkit import ConfigurationError
+from mdmkit.simplemdm import WebhookReceiver
+from mdmkit.simplemdm.webhook_fastapi import webhook_router
 from mdmkit.simplemdm.webhook_receiver import DEFAULT_MAX_BODY_SIZE
 from mdmkit.simplemdm.webhooks import (
     DeviceChangedGroup,
@@ -30,7 +32,7 @@ from mdmkit.simplemdm.webhooks import (
 from mdmkit.testing import FakeClock, FakeSimpleMDM
 from tests.examples import serve
 from tests.examples.serve import free_port
-from tests.support import WebhookService
+from tests.support import EventSink, WebhookService
 
 pytestmark = pytest.mark.anyio
 
@@ -54,18 +56,9 @@ async def service(caplog: pytest.LogCaptureFixture) -> AsyncIterator[Service]:
     async with FakeSimpleMDM(devices=20, seed=4, clock=FakeClock()) as fake:
         found = Service(fake, SECRET)
         app = create_app(SECRET, on_event=found.sink)
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, lifespan="on", log_config=None, access_log=True
-        )
-        server = uvicorn.Server(config)
-        async with anyio.create_task_group() as group:
-            group.start_soon(server.serve)
-            while not server.started:  # noqa: ASYNC110  (uvicorn offers a flag, not an event)
-                await anyio.sleep(0.01)
-            port = server.servers[0].sockets[0].getsockname()[1]
-            found.root = f"http://127.0.0.1:{port}"
+        async with serve.serving(app, log_config=None, access_log=True, log_level=None) as root:
+            found.root = root
             yield found
-            server.should_exit = True
         assert fake.errors == []
 
 
@@ -146,6 +139,39 @@ async def test_a_duplicate_delivery_is_recognised(service: Service) -> None:
     assert json.loads(again.attempts[0].response)["message"].startswith("duplicate")
     assert len(service.events) == 1
     assert len(await service.listed()) == 1
+
+
+async def test_an_announced_oversize_body_is_refused_without_waiting_for_it(
+    service: Service,
+) -> None:
+    """Headers announce 10 MB and one byte follows: the 413 comes without the rest."""
+    port = int(service.root.rsplit(":", 1)[1])
+    async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+        await stream.send(
+            f"POST /hooks/simplemdm/{SECRET} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{".encode()
+        )
+        with anyio.fail_after(20):  # a guard against hanging, not a timing assertion
+            reply = await stream.receive()
+    assert reply.startswith(b"HTTP/1.1 413 ")
+    assert service.events == []
+
+
+async def test_the_router_takes_the_token_from_the_query_too() -> None:
+    sink = EventSink()
+    app = FastAPI()
+    app.include_router(webhook_router(WebhookReceiver(sink, secret=SECRET), path="/hook"))
+    async with (
+        FakeSimpleMDM(devices=5, seed=1, clock=FakeClock()) as fake,
+        serve.serving(app) as root,
+    ):
+        fake.webhooks.register(f"{root}/hook?token={SECRET}")
+        fake.webhooks.register(f"{root}/hook?token=wrong")
+        fake.webhooks.register(f"{root}/hook")
+        right, wrong, missing = await fake.webhooks.send_test()
+    assert right.statuses == [200]
+    assert set(wrong.statuses) == set(missing.statuses) == {404}
+    assert [type(event) for event in sink.events] == [TestEvent]
 
 
 def test_the_app_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from mdmkit.simplemdm.webhooks import DeviceChangedGroup, DeviceLockEnabled, parse_webhook
 from mdmkit.testing import FakeClock, FakeSimpleMDM
-from mdmkit.testing.simplemdm.webhooks import DEFAULT_RETRY_DELAYS, WebhookDelivery
+from mdmkit.testing.simplemdm.webhooks import DEFAULT_RETRY_DELAYS, WebhookDelivery, _scrubbed
 from tests.support import CLASSIC, serving
 from tests.testing.fakeapi import API_KEY, Api
 
@@ -385,3 +385,19 @@ async def test_a_failure_of_the_sender_itself_is_kept_and_never_hangs_a_wait(
     assert "TypeError" in again.attempts[0].error
     assert [type(e) for e in fake.errors] == [TypeError]
     fake.errors.clear()  # the fixture checks that nothing else failed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hooks/s3cret",
+        "http://127.0.0.1:8000/hooks?token=s3cret",
+        "http://127.0.0.1:8000/hooks/s3cr%C3%A9t?token=s3cret",
+    ],
+)
+def test_an_error_naming_the_url_loses_its_path_and_query(url: str) -> None:
+    decoded = url.replace("%C3%A9", "\u00e9")
+    for text in (f"cannot reach {url}", f"bad path {url.split('8000')[1]}", decoded):
+        scrubbed = _scrubbed(OSError(text), url)
+        assert "s3cr" not in scrubbed
+        assert scrubbed.startswith("OSError: ")
