@@ -20,12 +20,15 @@ from mdmkit.testing.manageengine import FakeManageEngine, FakeZohoAccounts
 from mdmkit.testing.redisserver import RedisServer
 from mdmkit.testing.requestlog import RecordedRequest, RequestLog, UploadedFile
 from mdmkit.testing.simplemdm import FakeSimpleMDM
+from mdmkit.testing.simplemdm.webhooks import DeliveryAttempt, FakeWebhooks, WebhookDelivery
 
 __all__ = [
+    "DeliveryAttempt",
     "Drop",
     "FakeClock",
     "FakeManageEngine",
     "FakeSimpleMDM",
+    "FakeWebhooks",
     "FakeZohoAccounts",
     "Faults",
     "Latency",
@@ -38,4 +41,5 @@ __all__ = [
     "ServerError",
     "Throttle",
     "UploadedFile",
+    "WebhookDelivery",
 ]

@@ -335,10 +335,11 @@ async def test_events_of_a_fake_not_yet_started_go_out_when_it_starts(
     fake.webhooks.register(receiver.url)
     fake.add_device("Early", status="enrolled")
     (delivery,) = fake.webhooks.deliveries
-    with pytest.raises(RuntimeError, match="fake to be running"):
+    with pytest.raises(RuntimeError, match="fake to be running"), anyio.fail_after(30):
         await fake.webhooks.wait()
     async with fake:
-        await fake.webhooks.wait()
+        with anyio.fail_after(30):  # guards against hanging, not timing assertions
+            await fake.webhooks.wait()
     assert delivery.state == "delivered"
     assert receiver.types() == ["device.enrolled"]
 
