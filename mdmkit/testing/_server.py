@@ -391,6 +391,11 @@ class FakeServer(Generic[S]):
         """What an unknown path (404) or method (405) answers."""
         return Problem(exc.status, "object not found" if exc.status == 404 else exc.reason.lower())
 
+    def control_extras(self) -> tuple[dict[str, str], list[web.RouteDef]]:
+        """Control endpoints of this vendor's own under ``/_fake``: their descriptions (for the
+        index) and their routes, whose ValueErrors answer 400 (default: none)."""
+        return {}, []
+
     # -- snapshots ----------------------------------------------------------------------------
 
     def snapshot(self, name: str) -> None:

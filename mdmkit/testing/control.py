@@ -19,6 +19,8 @@ They are not authenticated, never meet an injected fault and are not in the requ
     POST   /_fake/reset                 clear faults and log; rebuild the state where it can
 
 Errors answer ``{"error": "..."}`` with 400 (a bad spec) or 404 (an unknown table, id or name).
+A vendor adds endpoints of its own with ``FakeServer.control_extras()`` (FakeSimpleMDM: its
+webhooks, under ``/_fake/webhooks``); the index lists them too.
 """
 
 from __future__ import annotations
@@ -172,9 +174,12 @@ def control_routes(server: FakeServer[Any]) -> list[web.RouteDef]:
 
         return run
 
+    extra_endpoints, extra_routes = server.control_extras()
+
     async def index(request: web.Request) -> web.StreamResponse:
+        endpoints = ENDPOINTS | extra_endpoints
         return _reply(
-            {"server": type(server).__name__, "url": server.root_url, "endpoints": ENDPOINTS}
+            {"server": type(server).__name__, "url": server.root_url, "endpoints": endpoints}
         )
 
     async def requests(request: web.Request) -> web.StreamResponse:
@@ -280,4 +285,5 @@ def control_routes(server: FakeServer[Any]) -> list[web.RouteDef]:
         web.post(f"{p}/snapshots", guarded(save)),
         web.post(f"{p}/snapshots/{{name}}/restore", guarded(restore)),
         web.post(f"{p}/reset", guarded(reset)),
+        *(web.route(r.method, r.path, guarded(r.handler)) for r in extra_routes),
     ]

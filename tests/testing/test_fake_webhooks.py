@@ -291,7 +291,7 @@ async def test_a_slow_receiver_times_out_and_is_retried(
     fake.webhooks.retry_delays = (1.0,)
     receiver.hold = anyio.Event()  # the first request never gets an answer in time
     with anyio.fail_after(30):
-        made = fake.webhooks.notify(fake.clock.time(), "test_event", {})
+        made = fake.webhooks.queue("test_event")
         while len(receiver.received) < 2:  # noqa: ASYNC110  (the second attempt arrives)
             await anyio.sleep(0.01)
         receiver.hold.set()
@@ -348,8 +348,8 @@ async def test_closing_the_fake_abandons_what_is_still_pending(receiver: Receive
     receiver.hold = anyio.Event()  # never set: the receiver never answers
     async with FakeSimpleMDM(devices=5, seed=2, api_key=API_KEY, clock=FakeClock()) as fake:
         fake.webhooks.register(receiver.url)
-        made = fake.webhooks.notify(fake.clock.time(), "test_event", {})
-        queued = fake.webhooks.notify(fake.clock.time(), "test_event", {})
+        made = fake.webhooks.queue("test_event")
+        queued = fake.webhooks.queue("test_event")
         with anyio.fail_after(30):
             while not receiver.received:  # noqa: ASYNC110
                 await anyio.sleep(0.01)
@@ -402,3 +402,19 @@ def test_an_error_naming_the_url_loses_its_path_and_query(url: str) -> None:
         scrubbed = _scrubbed(OSError(text), url)
         assert "s3cr" not in scrubbed
         assert scrubbed.startswith("OSError: ")
+
+
+async def test_snapshots_restores_and_resets_keep_announcing(receiver: Receiver) -> None:
+    async with FakeSimpleMDM(devices=5, seed=2, api_key=API_KEY, clock=FakeClock()) as fake:
+        fake.webhooks.register(receiver.url)
+        await fake.webhooks.send_test()  # the sender has a session and a worker by now
+        fake.snapshot("before")  # copies the state, not the sender
+        fake.add_device("One", status="enrolled")
+        fake.restore("before")
+        fake.add_device("Two", status="enrolled")
+        fake.state_factory = lambda: FakeSimpleMDM(devices=5, seed=2).state
+        assert fake.reset()
+        fake.add_device("Three", status="enrolled")
+        await fake.webhooks.wait()
+    assert receiver.types() == ["test_event"] + ["device.enrolled"] * 3
+    assert len(fake.webhooks.deliveries) == 4

@@ -45,6 +45,7 @@ from mdmkit.testing.simplemdm.records import (
     Script,
 )
 from mdmkit.testing.simplemdm.state import SimpleMDMState
+from mdmkit.testing.simplemdm.webhook_control import WEBHOOK_ENDPOINTS, webhook_routes
 from mdmkit.testing.simplemdm.webhooks import FakeWebhooks
 
 if TYPE_CHECKING:  # annotations only: the fake never runs client code
@@ -102,7 +103,19 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         if requests_per_second is not None:
             self.throttle = self.faults.throttle(requests_per_second)
         self.webhooks = FakeWebhooks(self.clock, errors=self.errors)
-        self.state.listeners.append(self.webhooks.notify)
+        self.state = self.state  # now that there is a sender to announce changes to
+
+    @property
+    def state(self) -> SimpleMDMState:
+        """The account. Whatever state the fake holds (built, restored from a snapshot, or
+        rebuilt by a reset) announces its changes to this fake's ``webhooks``."""
+        return self._state
+
+    @state.setter
+    def state(self, value: SimpleMDMState) -> None:
+        webhooks: FakeWebhooks | None = getattr(self, "webhooks", None)  # None in __init__
+        value.listeners = [webhooks.notify] if webhooks is not None else []
+        self._state = value
 
     async def start(self) -> None:
         """Bind the socket, start serving and start delivering webhooks."""
@@ -155,6 +168,10 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
             for route in section.routes.routes:
                 yield route
                 yield Route(route.method, route.path + "/", route.handler)
+
+    def control_extras(self) -> tuple[dict[str, str], list[web.RouteDef]]:
+        """The webhooks under ``/_fake/webhooks`` (``webhook_control.py``)."""
+        return WEBHOOK_ENDPOINTS, webhook_routes(self.webhooks)
 
     def check_body(self, body: Body) -> None:
         """A body labelled JSON that does not parse (multipart sent as JSON, say) is a 400,

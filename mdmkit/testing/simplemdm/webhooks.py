@@ -125,6 +125,10 @@ class FakeWebhooks:
     def __repr__(self) -> str:
         return f"FakeWebhooks({len(self.urls)} urls, {len(self.deliveries)} deliveries)"
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> FakeWebhooks:
+        """Itself: a snapshot of the state keeps announcing to the fake's one sender."""
+        return self
+
     # -- registration ---------------------------------------------------------------------------
 
     def register(self, url: str) -> None:
@@ -151,12 +155,16 @@ class FakeWebhooks:
             self._enqueue(delivery)
         return made
 
+    def queue(self, event_type: str, data: dict[str, Any] | None = None) -> list[WebhookDelivery]:
+        """Queue an event now, whatever the state (``abm.device.added``, a type SimpleMDM may
+        add one day, a large ``device.changed_group``...), without waiting for it."""
+        return self.notify(self._clock.time(), event_type, data if data is not None else {})
+
     async def send(
         self, event_type: str, data: dict[str, Any] | None = None
     ) -> list[WebhookDelivery]:
-        """Send an event now, whatever the state (``abm.device.added``, a type SimpleMDM may
-        add one day, a large ``device.changed_group``...); returns once each delivery ended."""
-        made = self.notify(self._clock.time(), event_type, data if data is not None else {})
+        """Send an event now, as ``queue()``, and return once each delivery has ended."""
+        made = self.queue(event_type, data)
         await self.wait(made)
         return made
 
