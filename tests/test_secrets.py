@@ -1,4 +1,4 @@
-"""No secret in the repr or str of anything that holds one, in any error, or in a DEBUG log.
+"""No secret in the repr or str of anything that holds one, in any error, or in any log line.
 
 One run drives both fakes through successes, retries, failures and token mints, keeping
 every object that holds a credential (auth objects, token stores, native clients, neutral
@@ -248,9 +248,18 @@ async def test_a_debug_log_of_the_run_holds_no_secret(
     assert any("-> 503 (attempt 1" in line for line in lines)  # a retry was logged
     assert any("-> 401" in line for line in lines)  # a refused token and a wrong key
     assert any("retrying in" in line for line in lines)
+    levels = {(record.name, record.levelname) for record in records}
+    assert ("mdmkit.http.retry", "INFO") in levels  # retries and 429 pauses
+    assert ("mdmkit.http", "WARNING") in levels  # calls that failed for good
+    assert ("mdmkit.manageengine.auth", "INFO") in levels  # token mints
+    assert any("minted a Zoho access token" in line for line in lines)
+    assert any("every request of this backend waits" in line for line in lines)
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     texts = [("log", formatter.format(record)) for record in records]  # with any traceback
     texts += [("args", repr(record.args)) for record in records]
+    events = [record.mdmkit for record in records if hasattr(record, "mdmkit")]
+    assert events  # the request events the records carry, for structured logging
+    texts += [("event", f"{event!r} {event.url} {event.error!r}") for event in events]
     assert leaks(texts, run.secrets) == []
     assert len(run.secrets) >= 8  # the key and its Basic form, Zoho's three, more minted
 

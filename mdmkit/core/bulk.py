@@ -7,16 +7,18 @@ propagates. Workers pull from the input, so memory grows with the cap, not the i
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import anyio
+import anyio.abc
 import attrs
 
 from mdmkit.core.errors import InvalidRequestError
 
-__all__ = ["BulkResult", "Outcome", "ProgressCallback", "run_bulk"]
+__all__ = ["BulkResult", "Outcome", "ProgressCallback", "run_bulk", "task_group"]
 
 T = TypeVar("T")
 X = TypeVar("X")
@@ -87,6 +89,41 @@ class BulkResult(Generic[T]):
         return f"{text} ({detail})" if detail else text
 
 
+def first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error to raise for a failed task group: its first error as itself, the others named
+    in its notes; a group holding anything but errors (KeyboardInterrupt...) stays as it is."""
+    errors = list(_leaves(group))
+    if not all(isinstance(error, Exception) for error in errors):
+        return group
+    first, *others = errors
+    if others:
+        named = "; ".join(f"{type(e).__name__}: {e}" for e in others)
+        first.add_note(f"{len(others)} more failed at the same time: {named}")
+    return first
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            yield from _leaves(error)
+        else:
+            yield error
+
+
+@contextlib.asynccontextmanager
+async def task_group() -> AsyncIterator[anyio.abc.TaskGroup]:
+    """An anyio task group whose failure comes out as ``first_error``, not an ExceptionGroup,
+    so ``except NotFoundError`` around it works as it reads."""
+    failed: BaseExceptionGroup[BaseException] | None = None
+    try:
+        async with anyio.create_task_group() as group:
+            yield group
+    except BaseExceptionGroup as error:
+        failed = error
+    if failed is not None:
+        raise first_error(failed)  # raised here, not in the except: no group as __context__
+
+
 async def run_bulk(
     call: Callable[[X], Awaitable[T]],
     items: Sequence[X],
@@ -122,7 +159,7 @@ async def run_bulk(
                 if inspect.isawaitable(reported):
                     await reported
 
-    async with anyio.create_task_group() as group:
+    async with task_group() as group:  # a raising on_progress stops the run, as itself
         for _ in range(min(concurrency, total)):
             group.start_soon(worker)
     return BulkResult(tuple(o for o in outcomes if o is not None))

@@ -19,9 +19,18 @@ import anyio
 import anyio.abc
 from anyio.streams.memory import MemoryObjectSendStream
 
-from mdmkit.core.bulk import BulkResult, Outcome, ProgressCallback
+from mdmkit.core.bulk import BulkResult, Outcome, ProgressCallback, task_group
 from mdmkit.core.errors import ConfigurationError, InvalidRequestError, UnsupportedOperation
-from mdmkit.core.interface import DEVICE_ACTIONS, MDM, AppRef, DeviceRef, GroupRef, checked_flag
+from mdmkit.core.interface import (
+    DEVICE_ACTIONS,
+    MDM,
+    AppRef,
+    DeviceAction,
+    DeviceRef,
+    GroupRef,
+    checked_action,
+    checked_flag,
+)
 from mdmkit.core.models import (
     App,
     AppAssignment,
@@ -192,7 +201,7 @@ class FleetDevices(_FleetService):
 
     async def run(
         self,
-        action: str,
+        action: DeviceAction,
         devices: Iterable[Ref],
         *,
         concurrency: int | None = None,
@@ -204,13 +213,16 @@ class FleetDevices(_FleetService):
         Each backend runs its share under its own limits; a backend that lacks the action
         gets an ``UnsupportedOperation`` outcome for each of its devices, sending nothing.
         """
-        if action not in DEVICE_ACTIONS:
-            raise InvalidRequestError(f"unknown action {action!r}", field="action")
+        action = checked_action(action)
         targets = list(devices)
         shares: dict[str, list[int]] = {}
         for index, device in enumerate(targets):
             member, _ = self._route(device, "device")
             shares.setdefault(member.name, []).append(index)
+        for name in shares:  # bad arguments are refused once, before any backend starts
+            member = self._fleet.member(name)
+            if DEVICE_ACTIONS[action] in member.capabilities:
+                member.devices._check_action(action, arguments)
         outcomes: list[Outcome[None] | None] = [None] * len(targets)
         done = 0
 
@@ -238,7 +250,7 @@ class FleetDevices(_FleetService):
             for i, outcome in zip(indices, result, strict=True):
                 outcomes[i] = Outcome(i, targets[i], value=outcome.value, error=outcome.error)
 
-        async with anyio.create_task_group() as group:
+        async with task_group() as group:  # a raising on_progress stops the run, as itself
             for name, indices in shares.items():
                 group.start_soon(run_share, name, indices)
         return BulkResult(tuple(o for o in outcomes if o is not None))
@@ -411,7 +423,13 @@ class Fleet:
         try:
             if group is not None:
                 group.cancel_scope.cancel()
-                await group.__aexit__(exc_type, exc, tb)
+                if isinstance(exc, Exception):
+                    # the body's own error comes out as itself, not inside an ExceptionGroup:
+                    # the listings' tasks are only told to stop (a failure of theirs goes to
+                    # their reader, in the body, so there is none left to report here)
+                    await group.__aexit__(None, None, None)
+                else:  # no error, or cancellation and its kin: anyio must see them
+                    await group.__aexit__(exc_type, exc, tb)
         finally:
             await self.aclose()
 

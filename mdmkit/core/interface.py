@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import abc
 import builtins
+import copy
 import inspect
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Self, TypeAlias
+from typing import Any, Literal, Protocol, Self, TypeAlias
 
 from mdmkit.core.bulk import BulkResult, ProgressCallback, run_bulk
 from mdmkit.core.errors import ConfigurationError, InvalidRequestError, UnsupportedOperation
@@ -36,10 +37,13 @@ __all__ = [
     "AppRef",
     "AppService",
     "AssignmentService",
+    "DeviceAction",
     "DeviceRef",
     "DeviceService",
     "GroupRef",
     "GroupService",
+    "NativeBackend",
+    "checked_action",
     "checked_flag",
 ]
 
@@ -47,8 +51,20 @@ DeviceRef: TypeAlias = Device | str | int
 AppRef: TypeAlias = App | str | int
 GroupRef: TypeAlias = Group | str | int
 
-# The neutral device actions ``devices.run`` accepts, and the capability each needs.
-DEVICE_ACTIONS: dict[str, Capability] = {
+DeviceAction: TypeAlias = Literal[
+    "lock",
+    "wipe",
+    "restart",
+    "shutdown",
+    "refresh",
+    "clear_passcode",
+    "enable_lost_mode",
+    "disable_lost_mode",
+]
+"""The neutral device actions ``devices.run`` accepts: a misspelt one fails the type check."""
+
+# The capability each device action needs (its keys are DeviceAction's values, in order).
+DEVICE_ACTIONS: dict[DeviceAction, Capability] = {
     "lock": Capability.DEVICES_LOCK,
     "wipe": Capability.DEVICES_WIPE,
     "restart": Capability.DEVICES_RESTART,
@@ -58,6 +74,20 @@ DEVICE_ACTIONS: dict[str, Capability] = {
     "enable_lost_mode": Capability.DEVICES_LOST_MODE,
     "disable_lost_mode": Capability.DEVICES_LOST_MODE,
 }
+
+
+def checked_action(action: object) -> DeviceAction:
+    """``action`` if it names a device action; anything else is an InvalidRequestError.
+
+    The type checker catches a misspelt literal; this catches one computed at run time.
+    """
+    for known in DEVICE_ACTIONS:
+        if action == known:
+            return known
+    raise InvalidRequestError(
+        f"unknown action {action!r}; expected one of {', '.join(DEVICE_ACTIONS)}",
+        field="action",
+    )
 
 
 def object_id(value: object, field: str, *, source: str | None = None) -> str:
@@ -154,13 +184,8 @@ class DeviceService(Service, abc.ABC):
     def _concurrency(self) -> int:
         return self._mdm.max_concurrency
 
-    def _check_action(self, action: str, arguments: dict[str, Any]) -> None:
-        if action not in DEVICE_ACTIONS:
-            known = ", ".join(DEVICE_ACTIONS)
-            raise InvalidRequestError(
-                f"unknown action {action!r}; expected one of {known}", field="action"
-            )
-        self._require(DEVICE_ACTIONS[action])
+    def _check_action(self, action: DeviceAction, arguments: dict[str, Any]) -> None:
+        self._require(DEVICE_ACTIONS[checked_action(action)])
         try:
             inspect.signature(getattr(self, action)).bind("device", **arguments)
         except TypeError as exc:
@@ -168,7 +193,7 @@ class DeviceService(Service, abc.ABC):
 
     async def run(
         self,
-        action: str,
+        action: DeviceAction,
         devices: Iterable[DeviceRef],
         *,
         concurrency: int | None = None,
@@ -345,6 +370,29 @@ class AssignmentService(Service, abc.ABC):
         return app_id, device_ids, group_ids
 
 
+class NativeBackend(Protocol):
+    """What the common interface needs of a vendor's native client (``mdm.native``)."""
+
+    name: str
+    """What log lines and hook events call the client (the backend takes its name)."""
+
+    @property
+    def base_url(self) -> str:
+        """The root every path is relative to."""
+        ...
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many requests the client sends at once."""
+        ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def aclose(self) -> None:
+        """Close the client's HTTP session."""
+        ...
+
+
 class MDM(abc.ABC):
     """One MDM backend behind the common interface; use it as ``async with``.
 
@@ -356,7 +404,7 @@ class MDM(abc.ABC):
     vendor: Vendor
     name: str
     capabilities: frozenset[Capability]
-    native: Any
+    native: NativeBackend
     devices: DeviceService
     apps: AppService
     groups: GroupService
@@ -371,18 +419,36 @@ class MDM(abc.ABC):
             raise ConfigurationError("name must be a non-empty string")
         return name
 
+    def named(self, native: NativeBackend, name: str | None) -> str:
+        """The backend's name: ``name``, else the native client's; the client takes it on, so
+        its log lines and hook events say the same."""
+        chosen = self.checked_name(name if name is not None else native.name, self.vendor)
+        native.name = chosen
+        return chosen
+
+    def _bind_services(self) -> None:
+        """Create the four services, bound to this backend."""
+        raise NotImplementedError
+
+    def _view(self, native: Any) -> Self:
+        """A copy of this backend over ``native`` (a ``with_options`` view of its client),
+        sharing everything else, with its own services bound to it."""
+        view = copy.copy(self)
+        view.native = native
+        view._bind_services()
+        return view
+
     @property
     def max_concurrency(self) -> int:
         """How many requests this backend sends at once (bulk runs default to it)."""
-        return int(self.native.max_concurrency)
+        return self.native.max_concurrency
 
     def supports(self, capability: Capability) -> bool:
         """Whether this backend can do ``capability``."""
         return capability in self.capabilities
 
     def __repr__(self) -> str:
-        where = getattr(self.native, "base_url", None)
-        return f"<{type(self).__name__} {self.name!r}{f' {where}' if where else ''}>"
+        return f"<{type(self).__name__} {self.name!r} {self.native.base_url}>"
 
     async def aclose(self) -> None:
         """Close the native client's HTTP session (unless it was the caller's own)."""

@@ -32,14 +32,14 @@ __all__ = [
 ]
 
 
-class Vendor(enum.Enum):
+class Vendor(enum.StrEnum):
     """The MDM services mdmkit drives."""
 
     SIMPLEMDM = "simplemdm"
     MANAGEENGINE = "manageengine"
 
 
-class Platform(enum.Enum):
+class Platform(enum.StrEnum):
     """A device's operating system family."""
 
     IOS = "ios"
@@ -52,7 +52,7 @@ class Platform(enum.Enum):
     UNKNOWN = "unknown"
 
 
-class DeviceStatus(enum.Enum):
+class DeviceStatus(enum.StrEnum):
     """Where a device stands with its MDM."""
 
     ENROLLED = "enrolled"
@@ -62,7 +62,7 @@ class DeviceStatus(enum.Enum):
     UNKNOWN = "unknown"
 
 
-class AppKind(enum.Enum):
+class AppKind(enum.StrEnum):
     """Where an app comes from."""
 
     STORE = "store"  # a public App Store / Play Store app
@@ -73,7 +73,7 @@ class AppKind(enum.Enum):
     SHARED = "shared"  # from a catalog the vendor keeps for all its customers (SimpleMDM's)
 
 
-class GroupKind(enum.Enum):
+class GroupKind(enum.StrEnum):
     """How a group gets its members."""
 
     STATIC = "static"  # devices added by hand
@@ -84,21 +84,21 @@ class GroupKind(enum.Enum):
     OTHER = "other"
 
 
-class InstallMode(enum.Enum):
+class InstallMode(enum.StrEnum):
     """How an assigned app reaches devices."""
 
     AUTOMATIC = "automatic"  # pushed and installed without the user
     ON_DEMAND = "on demand"  # made available; installed when the user (or a later push) asks
 
 
-class TargetKind(enum.Enum):
+class TargetKind(enum.StrEnum):
     """What an app is assigned to."""
 
     DEVICE = "device"
     GROUP = "group"
 
 
-class Capability(enum.Enum):
+class Capability(enum.StrEnum):
     """A neutral operation; ``mdm.capabilities`` says which ones a backend can do."""
 
     DEVICES_LIST = "devices.list"

@@ -5,14 +5,17 @@ The vendor clients add their auth, error parser and resource sections on top.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 import cattrs
 
+from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.response import Response
-from mdmkit.http.transport import Params, Transport
+from mdmkit.http.retry import RetryPolicy
+from mdmkit.http.transport import Params, Timeout, Transport
 from mdmkit.http.uploads import FormField
 
 __all__ = ["NativeClient", "ResourceBase"]
@@ -21,9 +24,45 @@ _NO_JSON: Any = object()
 
 
 class NativeClient:
-    """An async context manager around one ``Transport``; use ``async with``."""
+    """An async context manager around one ``Transport``; use ``async with``.
+
+    A vendor client builds its transport, then ``_bind`` wires its sections to it; a
+    ``with_options`` view is the same client rewired to a view of that transport.
+    """
 
     transport: Transport
+    _converter: cattrs.Converter
+
+    def _bind(self, transport: Transport) -> None:
+        """Point the client, and every section of it, at ``transport``."""
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        """The name log lines and hook events give this client (the backend's name)."""
+        return self.transport.name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.transport.name = value
+
+    @property
+    def hooks(self) -> RequestHooks:
+        """The request hooks this client runs; ``client.hooks.add(on_response=...)``."""
+        return self.transport.hooks
+
+    def with_options(
+        self, *, timeout: Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> Self:
+        """This client with another ``timeout`` or ``retry`` policy, for the calls made through it.
+
+        ``await client.with_options(timeout=Timeout(deadline=5)).devices.get(1)``. The view
+        shares the session, the concurrency and rate limits, the credentials (a token minted
+        through either serves both) and the hooks; it needs no closing of its own.
+        """
+        view = copy.copy(self)
+        view._bind(self.transport.with_options(timeout=timeout, retry=retry))
+        return view
 
     @property
     def base_url(self) -> str:
@@ -36,7 +75,7 @@ class NativeClient:
         return self.transport.max_concurrency
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.base_url}>"
+        return f"<{type(self).__name__} {self.name!r} {self.base_url}>"
 
     async def __aenter__(self) -> Self:
         await self.transport.session()

@@ -7,6 +7,7 @@ refresh once on 401) and an ``ErrorParser`` that reads the vendor's error body.
 from __future__ import annotations
 
 import asyncio
+import copy
 import ipaddress
 import json as jsonlib
 import logging
@@ -33,6 +34,7 @@ from mdmkit.core.errors import (
     MDMError,
     TransportError,
 )
+from mdmkit.http import logs
 from mdmkit.http.body import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -40,8 +42,10 @@ from mdmkit.http.body import (
     check_max_response_size,
     read_body,
 )
+from mdmkit.http.hooks import HookKind, RequestEvent, RequestHooks
 from mdmkit.http.paths import same_origin, url_problem
 from mdmkit.http.ratelimit import Limiter, RateLimiter
+from mdmkit.http.raw import collect
 from mdmkit.http.response import (
     ErrorParser,
     Failure,
@@ -49,13 +53,12 @@ from mdmkit.http.response import (
     error_from_response,
     failure_of,
     generic_error_detail,
+    request_id_of,
 )
 from mdmkit.http.retry import Decision, RetryPolicy, decide, server_wait
 from mdmkit.http.uploads import FileSource, FormField, multipart_body
 
 __all__ = ["Auth", "Params", "Timeout", "Transport", "check_base_url"]
-
-logger = logging.getLogger("mdmkit.http")
 
 Params: TypeAlias = "Mapping[str, str | int] | Sequence[tuple[str, str]]"
 Clock = Callable[[], float]
@@ -215,9 +218,12 @@ class _Call:
     connect: float
     deadline: float | None
     ends: float | None
+    started: float
     sends: int = 0
     in_flight: bool = False
     last_error: MDMError | None = None
+    context: dict[str, Any] | None = None  # what hooks share across the call's events
+    shown_url: str | None = None  # the URL events show, with its query (made on first use)
 
     def waiting(self) -> str:
         """Where a deadline that passed between attempts caught the call."""
@@ -240,8 +246,23 @@ class _Call:
         )
 
 
+class _Pool:
+    """What a transport and its ``with_options`` views share: the session and the send slots."""
+
+    def __init__(self, session: aiohttp.ClientSession | None, max_concurrency: int) -> None:
+        self.session = session
+        self.owns_session = session is None
+        self.max_concurrency = max_concurrency
+        self.capacity: anyio.CapacityLimiter | None = None
+        self.closed = False
+
+
 class Transport:
-    """Sends requests for one client: one session, one concurrency limit, one retry policy."""
+    """Sends requests for one client: one session, one concurrency limit, one retry policy.
+
+    ``name`` is the backend's (log lines and hook events say it; default: the host);
+    ``hooks`` are run around every request (see ``RequestHooks``).
+    """
 
     def __init__(
         self,
@@ -261,33 +282,52 @@ class Transport:
         default_headers: Mapping[str, str] | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         rate_limiter: Limiter | None = None,
+        name: str | None = None,
+        hooks: RequestHooks | None = None,
     ) -> None:
+        logs.configure_from_env()
         if max_concurrency < 1:
             raise ConfigurationError(f"max_concurrency must be at least 1, got {max_concurrency}")
-        self.base_url = check_base_url(base_url, allow_insecure=allow_insecure)
-        self.allow_insecure = allow_insecure
-        self.auth = auth
-        self.error_parser = error_parser
-        self.max_concurrency = max_concurrency
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout or Timeout()
-        self.max_response_size = check_max_response_size(max_response_size)
-        self.clock = clock
-        self.sleep = sleep
-        self.rate_limiter = _limiter(rate_limiter, requests_per_second, clock, sleep)
+        if hooks is not None and not isinstance(hooks, RequestHooks):
+            raise ConfigurationError(f"hooks must be a RequestHooks, got {hooks!r}")
+        self.base_url: str = check_base_url(base_url, allow_insecure=allow_insecure)
+        self.name: str = _checked_name(name, self.base_url)
+        self.allow_insecure: bool = allow_insecure
+        self.auth: Auth = auth
+        self.error_parser: ErrorParser = error_parser
+        self.max_concurrency: int = max_concurrency
+        self.retry: RetryPolicy = _checked(retry, RetryPolicy, "retry") or RetryPolicy()
+        self.timeout: Timeout = _checked(timeout, Timeout, "timeout") or Timeout()
+        self.max_response_size: int = check_max_response_size(max_response_size)
+        self.clock: Clock = clock
+        self.sleep: Sleep = sleep
+        self.hooks: RequestHooks = hooks if hooks is not None else RequestHooks()
+        self.rate_limiter: Limiter = _limiter(rate_limiter, requests_per_second, clock, sleep)
         self._rand = rand
         self._default_headers = {
             "User-Agent": USER_AGENT,
             "Accept-Encoding": ACCEPT_ENCODING,  # what read_body can inflate, nothing else
             **(default_headers or {}),
         }
-        self._session = session
-        self._owns_session = session is None
-        self._capacity: anyio.CapacityLimiter | None = None
-        self._closed = False
+        self._pool = _Pool(session, max_concurrency)
+        self._view = False
 
     def __repr__(self) -> str:
-        return f"<Transport {self.base_url} max_concurrency={self.max_concurrency}>"
+        return f"<Transport {self.name!r} {self.base_url} max_concurrency={self.max_concurrency}>"
+
+    def with_options(
+        self, *, timeout: Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> Transport:
+        """A view sending with another ``timeout`` or ``retry`` policy (None: this one's).
+
+        It shares everything else: the session, the concurrency and rate limits, the auth
+        (and so its token cache) and the hooks. Closing a view closes nothing.
+        """
+        view = copy.copy(self)
+        view.timeout = _checked(timeout, Timeout, "timeout") or self.timeout
+        view.retry = _checked(retry, RetryPolicy, "retry") or self.retry
+        view._view = True
+        return view
 
     async def __aenter__(self) -> Self:
         await self.session()
@@ -302,28 +342,36 @@ class Transport:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session this transport opened; a session the caller passed stays open."""
-        self._closed = True
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the session this transport opened; a session the caller passed stays open.
+
+        On a ``with_options`` view this does nothing: the transport it came from owns it all.
+        """
+        if self._view:
+            return
+        pool = self._pool
+        pool.closed = True
+        if pool.owns_session and pool.session is not None:
+            await pool.session.close()
+            pool.session = None
 
     async def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use inside the running event loop."""
-        if self._closed:
+        pool = self._pool
+        if pool.closed:
             raise ConfigurationError("this client is closed; create a new one")
         _require_asyncio()
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=max(self.max_concurrency, 10))
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
+        if pool.session is None:
+            connector = aiohttp.TCPConnector(limit=max(pool.max_concurrency, 10))
+            pool.session = aiohttp.ClientSession(connector=connector)
+        return pool.session
 
     @property
     def capacity(self) -> anyio.CapacityLimiter:
         """The limiter every send of this client holds a slot of (created lazily in the loop)."""
-        if self._capacity is None:
-            self._capacity = anyio.CapacityLimiter(self.max_concurrency)
-        return self._capacity
+        pool = self._pool
+        if pool.capacity is None:
+            pool.capacity = anyio.CapacityLimiter(pool.max_concurrency)
+        return pool.capacity
 
     def url_for(self, path: str) -> str:
         """The absolute URL for ``path``; absolute URLs must stay on the configured origin.
@@ -381,6 +429,7 @@ class Transport:
         if content is not None:
             files.append(content)
         limits = limits or self.timeout
+        started = self.clock()
         call = _Call(
             method=method,
             url=url,
@@ -392,15 +441,21 @@ class Transport:
             seconds=limits.upload if upload or files else limits.read,
             connect=limits.connect,
             deadline=limits.deadline,
-            ends=None if limits.deadline is None else self.clock() + limits.deadline,
+            ends=None if limits.deadline is None else started + limits.deadline,
+            started=started,
         )
         session = await self.session()
         real_end = math.inf if limits.deadline is None else anyio.current_time() + limits.deadline
-        with anyio.CancelScope(deadline=real_end):
-            return await self._retrying(call, session)
-        # the scope ended the call: its deadline passed during an attempt or a wait
-        why = f"it passed during attempt {call.sends}" if call.in_flight else call.waiting()
-        raise call.expired(why) from call.last_error
+        try:
+            with anyio.CancelScope(deadline=real_end):
+                return await self._retrying(call, session)
+            # the scope ended the call: its deadline passed during an attempt or a wait
+            why = f"it passed during attempt {call.sends}" if call.in_flight else call.waiting()
+            raise call.expired(why) from call.last_error
+        except MDMError as error:
+            elapsed = self.clock() - call.started
+            await self._observe(self._event(call, "error", elapsed=elapsed, error=error))
+            raise
 
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
         attempt = 0
@@ -412,6 +467,8 @@ class Transport:
                 raise call.expired(call.waiting()) from call.last_error
             attempt += 1
             call.sends += 1
+            if self.hooks:
+                await self.hooks.emit(self._event(call, "request"))
             started = self.clock()
             failure: Failure | None = None
             try:
@@ -422,16 +479,7 @@ class Transport:
             # raised from here on, never inside the except: the aiohttp exception holds the
             # request's headers and must not become the __context__ of an mdmkit error
             elapsed = self.clock() - started
-            path = _log_path(call.url)
             if failure is not None:
-                logger.debug(
-                    "%s %s -> %s (attempt %d, %.3fs)",
-                    call.method,
-                    path,
-                    failure.error_type,
-                    call.sends,
-                    elapsed,
-                )
                 decision = decide(
                     self.retry,
                     method=call.method,
@@ -442,21 +490,26 @@ class Transport:
                     replayable=call.replayable,
                 )
                 error: MDMError = TransportError(
-                    f"{call.method} {path} failed: {failure} ({decision.reason})",
+                    f"{call.method} {_log_path(call.url)} failed: {failure} ({decision.reason})",
                     method=call.method,
                     url=call.url,
                     attempts=call.sends,
                     error_type=failure.error_type,
                 )
+                if self._watching():
+                    await self._observe(self._event(call, "response", elapsed=elapsed, error=error))
                 if not decision.retry:
                     raise error
-                await self._back_off(call, decision, error)
+                await self._back_off(call, decision, error, elapsed)
                 continue
 
             status = received.status
-            logger.debug(
-                "%s %s -> %d (attempt %d, %.3fs)", call.method, path, status, call.sends, elapsed
-            )
+            if self._watching():
+                await self._observe(
+                    self._event(
+                        call, "response", status=status, elapsed=elapsed, headers=received.headers
+                    )
+                )
             response = Response(
                 status=status,
                 headers=received.headers,
@@ -470,6 +523,7 @@ class Transport:
                 replaying = False
                 await _tell_replayed(self.auth, self, credentials.headers, status)
             if status < 300:
+                collect(response)
                 return response
             if (
                 status == 401
@@ -497,18 +551,81 @@ class Transport:
             if not decision.retry:
                 raise error
             if status == 429 and server_wait(received.headers, now) is not None:
+                logs.log_pause(
+                    self._event(call, "retry", status=status, headers=received.headers),
+                    decision.delay,
+                )
                 await self.rate_limiter.throttled(decision.delay)  # every caller waits it out
-            await self._back_off(call, decision, error)
+            await self._back_off(call, decision, error, elapsed, received)
 
-    async def _back_off(self, call: _Call, decision: Decision, error: MDMError) -> None:
+    async def _back_off(
+        self,
+        call: _Call,
+        decision: Decision,
+        error: MDMError,
+        elapsed: float,
+        received: _Received | None = None,
+    ) -> None:
         """Wait before the next attempt, unless the wait would pass the call's deadline."""
         call.last_error = error
         if call.ends is not None and self.clock() + decision.delay > call.ends:
             raise call.expired(
                 f"not retrying: a {decision.delay:.2f}s wait would pass it"
             ) from error
-        logger.debug("retrying in %.2fs: %s", decision.delay, decision.reason)
+        event = self._event(
+            call,
+            "retry",
+            status=None if received is None else received.status,
+            headers=None if received is None else received.headers,
+            elapsed=elapsed,
+            error=error,
+            delay=decision.delay,
+            reason=decision.reason,
+        )
+        await self._observe(event)
         await self.sleep(decision.delay)
+
+    def _watching(self) -> bool:
+        """Whether an attempt's outcome has a reader: a hook, or a DEBUG log handler."""
+        return bool(self.hooks) or logs.http.isEnabledFor(logging.DEBUG)
+
+    def _event(
+        self,
+        call: _Call,
+        kind: HookKind,
+        *,
+        status: int | None = None,
+        elapsed: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        error: MDMError | None = None,
+        delay: float | None = None,
+        reason: str | None = None,
+    ) -> RequestEvent:
+        if call.context is None:
+            call.context = {}
+        if call.shown_url is None:
+            call.shown_url = _with_query(call.url, call.params)
+        request_id = request_id_of(headers) if headers else getattr(error, "request_id", None)
+        return RequestEvent(
+            kind=kind,
+            backend=self.name,
+            method=call.method,
+            url=call.shown_url,
+            attempt=call.sends,
+            status=status,
+            elapsed=elapsed,
+            request_id=request_id,
+            error=error,
+            delay=delay,
+            reason=reason,
+            context=call.context,
+        )
+
+    async def _observe(self, event: RequestEvent) -> None:
+        """Log the event and run its hooks."""
+        logs.log_event(event)
+        if self.hooks:
+            await self.hooks.emit(event)
 
     async def _exchange(
         self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials
@@ -591,6 +708,30 @@ def _limiter(given: Limiter | None, rate: float | None, clock: Clock, sleep: Sle
 
 def _pairs(form: Mapping[str, str] | Sequence[tuple[str, str]]) -> Sequence[tuple[str, str]]:
     return list(form.items()) if isinstance(form, Mapping) else list(form)
+
+
+def _checked(value: Any, kind: type[Any], setting: str) -> Any:
+    """``value`` if it is None or a ``kind``; anything else is a ConfigurationError."""
+    if value is not None and not isinstance(value, kind):
+        raise ConfigurationError(f"{setting} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+def _checked_name(name: object, base_url: str) -> str:
+    """The backend name logs and events show: ``name``, or the host of ``base_url``."""
+    if name is None:
+        return urlsplit(base_url).hostname or base_url
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigurationError(f"name must be a non-empty string, got {name!r}")
+    return name
+
+
+def _with_query(url: str, params: Params | None) -> str:
+    """``url`` with ``params`` as its query, as aiohttp will send it."""
+    if not params:
+        return url
+    pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+    return url + ("&" if "?" in url else "?") + urlencode(pairs)
 
 
 def _log_path(url: str) -> str:

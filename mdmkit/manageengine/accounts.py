@@ -15,6 +15,7 @@ import aiohttp
 import anyio
 
 from mdmkit.core.errors import APIError, MDMError, RateLimitError, ServerError
+from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout, Transport
 from mdmkit.manageengine.tokens import rate_limited, read_answer, token_error, token_error_detail
@@ -52,11 +53,15 @@ def token_endpoint(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     max_response_size: int = TOKEN_BODY_LIMIT,
+    name: str | None = None,
+    hooks: RequestHooks | None = None,
 ) -> Transport:
     """The shared engine pointed at a Zoho accounts root: its retries, limits and error typing.
 
     With ``session`` (the API transport's) it never closes that session. Answers larger
     than ``max_response_size`` (at most ``TOKEN_BODY_LIMIT``) are refused as the engine does.
+    ``name`` and ``hooks`` (the API transport's) make token requests log and trace as the
+    backend's.
     """
     return Transport(
         accounts_url,
@@ -71,6 +76,8 @@ def token_endpoint(
         sleep=sleep,
         default_headers={"Accept": "application/json"},
         max_response_size=min(max_response_size, TOKEN_BODY_LIMIT),
+        name=name,
+        hooks=hooks,
     )
 
 

@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import PurePath
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import aiohttp
 import anyio
@@ -64,6 +64,7 @@ from mdmkit.core.models import (
 )
 from mdmkit.core.pagination import Paginator
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
+from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
@@ -71,7 +72,12 @@ from mdmkit.http.uploads import FileSource
 from mdmkit.manageengine import mapping
 from mdmkit.manageengine import models as native
 from mdmkit.manageengine.auth import TokenStore
-from mdmkit.manageengine.client import DEFAULT_MAX_CONCURRENCY, ManageEngineClient
+from mdmkit.manageengine.client import (
+    DEFAULT_MAX_CONCURRENCY,
+    ManageEngineClient,
+    ManageEngineOptions,
+    OnPremisesOptions,
+)
 from mdmkit.manageengine.resources._base import numeric_ids
 from mdmkit.manageengine.resources.apps import Apps
 from mdmkit.manageengine.resources.files import UploadStrategy
@@ -133,13 +139,12 @@ def _upload_defaults(given: Mapping[str, Any] | None) -> dict[str, Any]:
 def _platform(value: object) -> Platform | None:
     if value is None or isinstance(value, Platform):
         return value
-    try:
+    if isinstance(value, str) and value in Platform.__members__.values():
         return Platform(value)
-    except ValueError:
-        known = ", ".join(p.value for p in Platform)
-        raise InvalidRequestError(
-            f"platform must be a Platform ({known}), got {value!r}", field="platform"
-        ) from None
+    known = ", ".join(p.value for p in Platform)
+    raise InvalidRequestError(
+        f"platform must be a Platform ({known}), got {value!r}", field="platform"
+    )
 
 
 async def _both(
@@ -459,7 +464,7 @@ class ManageEngine(MDM):
     """
 
     vendor = Vendor.MANAGEENGINE
-    capabilities = CAPABILITIES
+    capabilities: frozenset[Capability] = CAPABILITIES
     native: ManageEngineClient
     upload_defaults: Mapping[str, Any]
     devices: ManageEngineDevices
@@ -491,6 +496,7 @@ class ManageEngine(MDM):
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        hooks: RequestHooks | None = None,
     ) -> None:
         defaults = _upload_defaults(upload_defaults)
         client = ManageEngineClient(
@@ -513,6 +519,8 @@ class ManageEngine(MDM):
             allow_insecure=allow_insecure,
             clock=clock,
             sleep=sleep,
+            hooks=hooks,
+            name=self.checked_name(name, self.vendor),
         )
         self._attach(client, name, defaults)
 
@@ -524,7 +532,7 @@ class ManageEngine(MDM):
         *,
         name: str | None = None,
         upload_defaults: Mapping[str, Any] | None = None,
-        **options: Any,
+        **options: Unpack[OnPremisesOptions],
     ) -> Self:
         """An on-premises MDM Plus server, authenticated by an API key (``options``: the knobs)."""
         defaults = _upload_defaults(upload_defaults)
@@ -537,7 +545,7 @@ class ManageEngine(MDM):
         *,
         name: str | None = None,
         upload_defaults: Mapping[str, Any] | None = None,
-        **options: Any,
+        **options: Unpack[ManageEngineOptions],
     ) -> Self:
         """Credentials from ``MANAGEENGINE_*`` variables (see ``ManageEngineClient.from_env``)."""
         defaults = _upload_defaults(upload_defaults)
@@ -566,9 +574,20 @@ class ManageEngine(MDM):
         self, client: ManageEngineClient, name: str | None, defaults: dict[str, Any]
     ) -> None:
         self.native = client
-        self.name = self.checked_name(name, self.vendor)
+        self.name = self.named(client, name)
         self.upload_defaults = defaults
+        self._bind_services()
+
+    def _bind_services(self) -> None:
         self.devices = ManageEngineDevices(self)
         self.apps = ManageEngineApps(self)
         self.groups = ManageEngineGroups(self)
         self.assignments = ManageEngineAssignments(self)
+
+    def with_options(
+        self, *, timeout: Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> Self:
+        """This backend with another ``timeout`` or ``retry`` policy for the calls made through
+        it; it shares the session, limits, token cache, hooks and upload defaults (see
+        ``ManageEngineClient.with_options``)."""
+        return self._view(self.native.with_options(timeout=timeout, retry=retry))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import random
 import re
@@ -36,6 +37,8 @@ from mdmkit.core.errors import (
     ServerError,
     TransportError,
 )
+from mdmkit.http.hooks import host_of
+from mdmkit.http.logs import prefix
 from mdmkit.http.retry import FAILED_STATUSES, RetryPolicy, backoff_delay
 from mdmkit.http.transport import Transport, check_base_url
 from mdmkit.manageengine.accounts import TOKEN_PATH, post_token_form, token_endpoint
@@ -61,6 +64,8 @@ __all__ = [
     "make_token",
     "token_error",
 ]
+
+logger: logging.Logger = logging.getLogger("mdmkit.manageengine.auth")
 
 REFRESH_LEEWAY = 300.0  # renew at most this many seconds before the token expires
 MINT_COOLDOWN = 600.0  # Zoho allows ~10 mints per 10 minutes per refresh token
@@ -192,7 +197,7 @@ class FileTokenStore:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = os.path.expanduser(os.fspath(path))
+        self.path: str = os.path.expanduser(os.fspath(path))
         self._local = MemoryTokenStore()  # serialises this instance's own callers
 
     def __repr__(self) -> str:
@@ -305,10 +310,10 @@ class ZohoOAuth:
         self.client_id = client_id
         self._client_secret = client_secret
         self._refresh_token = refresh_token
-        self.accounts_url = check_base_url(
+        self.accounts_url: str = check_base_url(
             accounts_url, allow_insecure=allow_insecure, setting="accounts_url"
         )
-        self.token_url = self.accounts_url + TOKEN_PATH
+        self.token_url: str = self.accounts_url + TOKEN_PATH
         self.token_store: TokenStore = token_store or MemoryTokenStore()
         self._clock = clock
         self._allow_insecure = allow_insecure
@@ -323,9 +328,9 @@ class ZohoOAuth:
         self._refused: set[str] = set()  # replacements refused too: the 401 persists
         self._confirmed: set[str] = set()  # replacements the server accepted
         self._maybe_minted: list[float] = []  # when a token request may have minted
-        self.mints = 0  # access tokens this instance minted, for monitoring
+        self.mints: int = 0  # access tokens this instance minted, for monitoring
         digest = hashlib.sha256(f"{self.accounts_url}\0{client_id}\0{refresh_token}".encode())
-        self.store_key = digest.hexdigest()[:32]
+        self.store_key: str = digest.hexdigest()[:32]
 
     def __repr__(self) -> str:
         return f"ZohoOAuth(client_id={self.client_id!r}, accounts_url={self.accounts_url!r})"
@@ -473,6 +478,8 @@ class ZohoOAuth:
                 clock=transport.clock,
                 sleep=transport.sleep,
                 max_response_size=transport.max_response_size,
+                name=transport.name,  # token requests are logged and hooked as the backend's
+                hooks=transport.hooks,
             )
             self._endpoint = (transport, endpoint)
         return self._endpoint[1]
@@ -515,7 +522,19 @@ class ZohoOAuth:
                 continue
             self._maybe_minted.append(self._clock())
             self.mints += 1
-            return make_token(data, self._clock())
+            token = make_token(data, self._clock())
+            self._log_mint(transport, token)
+            return token
+
+    def _log_mint(self, transport: Transport, token: OAuth2Token) -> None:
+        """One INFO line per token minted: whose, from where, how many so far, how long valid."""
+        if logger.isEnabledFor(logging.INFO):
+            expires = token.get("expires_at")
+            valid = expires - self._clock() if isinstance(expires, int | float) else 0.0
+            logger.info(
+                f"{prefix(transport.name, host_of(self.token_url))}: minted a Zoho access "
+                f"token (mint {self.mints} of this client, valid {valid:.0f}s)"
+            )
 
     @staticmethod
     def _maybe_lost(exc: MDMError, policy: RetryPolicy) -> bool:

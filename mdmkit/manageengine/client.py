@@ -10,14 +10,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Self
+from typing import Any, Self, Unpack, cast
 
 import aiohttp
 import anyio
 
 from mdmkit.core.errors import ConfigurationError
+from mdmkit.core.models import Vendor
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
+from mdmkit.http.hooks import RequestHooks
+from mdmkit.http.options import EngineOptions
 from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Auth, Timeout, Transport
@@ -33,10 +36,31 @@ from mdmkit.manageengine.resources.labels import Labels
 from mdmkit.manageengine.resources.profiles import Profiles
 from mdmkit.manageengine.resources.users import Users
 
-__all__ = ["ManageEngineClient"]
+__all__ = ["ManageEngineClient", "ManageEngineOptions", "OnPremisesOptions"]
 
 DEFAULT_MAX_CONCURRENCY = 4
 ENV_PREFIX = "MANAGEENGINE_"
+
+
+class OnPremisesOptions(EngineOptions, total=False):
+    """The keyword arguments of ``ManageEngineClient.on_premises`` besides the URL and key."""
+
+    upload_strategy: UploadStrategy
+    server_aliases: Iterable[str]
+
+
+class ManageEngineOptions(OnPremisesOptions, total=False):
+    """The keyword arguments of ``ManageEngineClient`` (Cloud) besides the three credentials."""
+
+    data_center: str
+    base_url: str | None
+    accounts_url: str | None
+    token_store: TokenStore | None
+
+
+CLOUD_ONLY = frozenset(ManageEngineOptions.__annotations__) - frozenset(
+    OnPremisesOptions.__annotations__
+)
 
 
 class ManageEngineClient(NativeClient):
@@ -46,10 +70,21 @@ class ManageEngineClient(NativeClient):
     ``/emsapi/...``); ``accounts_url`` the Zoho accounts root. Both default to the
     ``data_center``'s hosts. ``server_aliases`` are origins the server may call itself
     behind a proxy (``"http://mdm-internal:9020"``): ``paging.next`` links on them are
-    fetched from ``base_url``; links to any other origin raise PaginationError.
+    fetched from ``base_url``; links to any other origin raise PaginationError. ``name``
+    (default ``"manageengine"``) is what log lines and hook events call it; ``hooks`` run
+    around every request.
     """
 
     auth: Auth
+    files: Files
+    apps: Apps
+    labels: Labels
+    devices: Devices
+    groups: Groups
+    users: Users
+    profiles: Profiles
+    _upload_strategy: UploadStrategy
+    _links: NextLinks
 
     def __init__(
         self,
@@ -73,6 +108,8 @@ class ManageEngineClient(NativeClient):
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        hooks: RequestHooks | None = None,
+        name: str | None = None,
     ) -> None:
         center = DataCenter.get(data_center)
         oauth = ZohoOAuth(
@@ -99,13 +136,28 @@ class ManageEngineClient(NativeClient):
             allow_insecure=allow_insecure,
             clock=clock,
             sleep=sleep,
+            hooks=hooks,
+            name=name,
         )
 
     @classmethod
-    def on_premises(cls, server_url: str, api_key: str, **options: Any) -> Self:
+    def on_premises(
+        cls,
+        server_url: str,
+        api_key: str,
+        *,
+        name: str | None = None,
+        **options: Unpack[OnPremisesOptions],
+    ) -> Self:
         """A client for an on-premises MDM Plus server, authenticated by an API key."""
+        cloud = sorted(CLOUD_ONLY & set(options))
+        if cloud:
+            raise ConfigurationError(
+                f"{', '.join(cloud)}: Cloud settings; an on-premises server takes none (with "
+                "from_env, MANAGEENGINE_API_KEY selects on-premises)"
+            )
         client = cls.__new__(cls)
-        client._setup(server_url, ApiKeyAuth(api_key), **options)
+        client._setup(server_url, ApiKeyAuth(api_key), name=name, **options)
         return client
 
     def _setup(
@@ -115,21 +167,29 @@ class ManageEngineClient(NativeClient):
         *,
         upload_strategy: UploadStrategy = "emsapi",
         server_aliases: Iterable[str] = (),
+        name: str | None = None,
         **options: Any,
     ) -> None:
-        """Wire the transport and sections; ``options`` are the Transport knobs (retry...)."""
+        """Make the transport and wire the sections; ``options`` are the Transport knobs."""
         self.auth = auth
+        self._upload_strategy = upload_strategy
+        self._converter = make_converter()
         options.setdefault("max_concurrency", DEFAULT_MAX_CONCURRENCY)
-        self.transport = Transport(
+        transport = Transport(
             base_url,
             auth=auth,
             error_parser=parse_error,
             default_headers={"Accept": "application/json"},
+            name=name or Vendor.MANAGEENGINE.value,
             **options,
         )
-        links = NextLinks.of(self.transport.base_url, server_aliases)
-        args = (self.transport, make_converter(), links)
-        self.files = Files(*args, strategy=upload_strategy)
+        self._links = NextLinks.of(transport.base_url, server_aliases)
+        self._bind(transport)
+
+    def _bind(self, transport: Transport) -> None:
+        self.transport = transport
+        args = (transport, self._converter, self._links)
+        self.files = Files(*args, strategy=self._upload_strategy)
         self.apps = Apps(*args, files=self.files)
         self.labels = Labels(*args)
         self.devices = Devices(*args)
@@ -138,7 +198,7 @@ class ManageEngineClient(NativeClient):
         self.profiles = Profiles(*args)
 
     @classmethod
-    def from_env(cls, **options: Any) -> Self:
+    def from_env(cls, *, name: str | None = None, **options: Unpack[ManageEngineOptions]) -> Self:
         """A client from ``MANAGEENGINE_*`` variables.
 
         On-premises when ``MANAGEENGINE_API_KEY`` and ``MANAGEENGINE_SERVER_URL`` are set;
@@ -153,7 +213,8 @@ class ManageEngineClient(NativeClient):
         if "API_KEY" in env:
             if "SERVER_URL" not in env:
                 raise ConfigurationError("MANAGEENGINE_API_KEY needs MANAGEENGINE_SERVER_URL")
-            return cls.on_premises(env["SERVER_URL"], env["API_KEY"], **options)
+            on_premises = cast(OnPremisesOptions, options)  # Cloud settings are refused there
+            return cls.on_premises(env["SERVER_URL"], env["API_KEY"], name=name, **on_premises)
         missing = [
             ENV_PREFIX + name
             for name in ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN")
@@ -161,14 +222,15 @@ class ManageEngineClient(NativeClient):
         ]
         if missing:
             raise ConfigurationError(f"not set: {', '.join(missing)}")
-        for name, option in (
-            ("DATA_CENTER", "data_center"),
-            ("BASE_URL", "base_url"),
-            ("ACCOUNTS_URL", "accounts_url"),
-        ):
-            if name in env:
-                options.setdefault(option, env[name])
-        return cls(env["CLIENT_ID"], env["CLIENT_SECRET"], env["REFRESH_TOKEN"], **options)
+        if "DATA_CENTER" in env:
+            options.setdefault("data_center", env["DATA_CENTER"])
+        if "BASE_URL" in env:
+            options.setdefault("base_url", env["BASE_URL"])
+        if "ACCOUNTS_URL" in env:
+            options.setdefault("accounts_url", env["ACCOUNTS_URL"])
+        return cls(
+            env["CLIENT_ID"], env["CLIENT_SECRET"], env["REFRESH_TOKEN"], name=name, **options
+        )
 
     async def revoke(self) -> None:
         """Revoke the Zoho refresh token; the client cannot mint tokens afterwards."""

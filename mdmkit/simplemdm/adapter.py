@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 import aiohttp
 import anyio
@@ -37,13 +37,19 @@ from mdmkit.core.models import (
 )
 from mdmkit.core.pagination import Page, Paginator
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
+from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.params import check_digits, check_text
 from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout
 from mdmkit.simplemdm import models as native
 from mdmkit.simplemdm.assignments import SimpleMDMAssignments
-from mdmkit.simplemdm.client import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, SimpleMDMClient
+from mdmkit.simplemdm.client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENCY,
+    SimpleMDMClient,
+    SimpleMDMOptions,
+)
 from mdmkit.simplemdm.mapping import (
     ASSIGNMENT_GROUP,
     DEVICE_GROUP,
@@ -407,8 +413,12 @@ class SimpleMDM(MDM):
     """
 
     vendor = Vendor.SIMPLEMDM
-    capabilities = frozenset(Capability)
+    capabilities: frozenset[Capability] = frozenset(Capability)
     native: SimpleMDMClient
+    devices: SimpleMDMDevices
+    apps: SimpleMDMApps
+    groups: SimpleMDMGroups
+    assignments: SimpleMDMAssignments
 
     def __init__(
         self,
@@ -426,6 +436,7 @@ class SimpleMDM(MDM):
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        hooks: RequestHooks | None = None,
     ) -> None:
         client = SimpleMDMClient(
             api_key,
@@ -440,13 +451,18 @@ class SimpleMDM(MDM):
             allow_insecure=allow_insecure,
             clock=clock,
             sleep=sleep,
+            hooks=hooks,
+            name=self.checked_name(name, self.vendor),
         )
         self._wrap(client, name)
 
     def _wrap(self, client: SimpleMDMClient, name: str | None) -> None:
         self.native = client
-        self.name = self.checked_name(name, self.vendor)
+        self.name = self.named(client, name)
         self._probe = ExperienceProbe()
+        self._bind_services()
+
+    def _bind_services(self) -> None:
         self.devices = SimpleMDMDevices(self)
         self.apps = SimpleMDMApps(self)
         self.groups = SimpleMDMGroups(self)
@@ -470,7 +486,15 @@ class SimpleMDM(MDM):
         return mdm
 
     @classmethod
-    def from_env(cls, *, name: str | None = None, **options: Any) -> Self:
+    def from_env(cls, *, name: str | None = None, **options: Unpack[SimpleMDMOptions]) -> Self:
         """From ``SIMPLEMDM_API_KEY`` (and ``SIMPLEMDM_BASE_URL`` when set); ``options`` are
         the constructor's."""
         return cls.from_client(SimpleMDMClient.from_env(**options), name=name)
+
+    def with_options(
+        self, *, timeout: Timeout | None = None, retry: RetryPolicy | None = None
+    ) -> Self:
+        """This backend with another ``timeout`` or ``retry`` policy for the calls made through
+        it; it shares the session, limits, credentials, hooks and what it learnt of the account
+        (see ``SimpleMDMClient.with_options``)."""
+        return self._view(self.native.with_options(timeout=timeout, retry=retry))

@@ -9,15 +9,18 @@ import base64
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Self
+from typing import Self, Unpack
 
 import aiohttp
 import anyio
 
 from mdmkit.core.errors import ConfigurationError
+from mdmkit.core.models import Vendor
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
 from mdmkit.http.convert import make_converter
+from mdmkit.http.hooks import RequestHooks
+from mdmkit.http.options import EngineOptions
 from mdmkit.http.ratelimit import Limiter
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout, Transport
@@ -39,7 +42,7 @@ from mdmkit.simplemdm.resources.push_certificate import PushCertificates
 from mdmkit.simplemdm.resources.script_jobs import ScriptJobs
 from mdmkit.simplemdm.resources.scripts import Scripts
 
-__all__ = ["DEFAULT_BASE_URL", "ApiKeyAuth", "SimpleMDMClient"]
+__all__ = ["DEFAULT_BASE_URL", "ApiKeyAuth", "SimpleMDMClient", "SimpleMDMOptions"]
 
 DEFAULT_BASE_URL = "https://a.simplemdm.com/api/v1"
 # SimpleMDM publishes no limits; clients in the wild keep to about one request a second.
@@ -65,12 +68,37 @@ class ApiKeyAuth:
         return False  # a revoked key stays revoked
 
 
+class SimpleMDMOptions(EngineOptions, total=False):
+    """The keyword arguments of ``SimpleMDMClient`` (and ``SimpleMDM``) besides the key."""
+
+    base_url: str
+
+
 class SimpleMDMClient(NativeClient):
     """The native SimpleMDM client; use it as ``async with SimpleMDMClient(api_key) as sm:``.
 
     One session, one concurrency limit and one retry policy serve every call made through it;
-    ``request()`` reaches endpoints the SDK lacks. ``base_url`` includes ``/api/v1``.
+    ``request()`` reaches endpoints the SDK lacks. ``base_url`` includes ``/api/v1``. ``name``
+    (default ``"simplemdm"``) is what log lines and hook events call it; ``hooks`` run
+    around every request.
     """
+
+    account: AccountResource
+    apps: Apps
+    managed_configs: ManagedConfigs
+    assignment_groups: AssignmentGroups
+    custom_attributes: CustomAttributes
+    custom_configuration_profiles: CustomConfigurationProfiles
+    dep_servers: DepServers
+    devices: Devices
+    device_groups: DeviceGroups
+    enrollments: Enrollments
+    installed_apps: InstalledApps
+    logs: Logs
+    profiles: Profiles
+    push_certificate: PushCertificates
+    scripts: Scripts
+    script_jobs: ScriptJobs
 
     def __init__(
         self,
@@ -87,8 +115,11 @@ class SimpleMDMClient(NativeClient):
         allow_insecure: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        hooks: RequestHooks | None = None,
+        name: str | None = None,
     ) -> None:
-        self.transport = Transport(
+        self._converter = make_converter()
+        transport = Transport(
             base_url,
             auth=ApiKeyAuth(api_key),
             error_parser=parse_error,
@@ -103,9 +134,14 @@ class SimpleMDMClient(NativeClient):
             clock=clock,
             sleep=sleep,
             default_headers={"Accept": "application/json"},
+            name=name or Vendor.SIMPLEMDM.value,
+            hooks=hooks,
         )
-        converter = make_converter()
-        args = (self.transport, converter)
+        self._bind(transport)
+
+    def _bind(self, transport: Transport) -> None:
+        self.transport = transport
+        args = (transport, self._converter)
         self.account = AccountResource(*args)
         self.apps = Apps(*args)
         self.managed_configs = ManagedConfigs(*args)
@@ -124,11 +160,11 @@ class SimpleMDMClient(NativeClient):
         self.script_jobs = ScriptJobs(*args)
 
     @classmethod
-    def from_env(cls, **options: Any) -> Self:
+    def from_env(cls, *, name: str | None = None, **options: Unpack[SimpleMDMOptions]) -> Self:
         """A client from ``SIMPLEMDM_API_KEY`` (and ``SIMPLEMDM_BASE_URL`` when set)."""
         api_key = os.environ.get("SIMPLEMDM_API_KEY", "")
         if not api_key.strip():
             raise ConfigurationError("SIMPLEMDM_API_KEY is not set")
         if "base_url" not in options and os.environ.get("SIMPLEMDM_BASE_URL"):
             options["base_url"] = os.environ["SIMPLEMDM_BASE_URL"]
-        return cls(api_key, **options)
+        return cls(api_key, name=name, **options)

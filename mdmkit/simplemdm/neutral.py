@@ -36,8 +36,7 @@ class Backed(Service):
 
     @property
     def _native(self) -> SimpleMDMClient:
-        client: SimpleMDMClient = self._mdm.native
-        return client
+        return cast("SimpleMDMClient", self._mdm.native)
 
     @property
     def _source(self) -> str:

@@ -198,6 +198,20 @@ class StubAssignments(AssignmentService):
         self.done.append(("unassign", app, devices, groups))
 
 
+class StubNative:
+    """The native client a StubMDM stands on: nothing to open or close."""
+
+    name = "stub"
+    base_url = "stub://"
+    max_concurrency = 3
+
+    async def __aenter__(self) -> StubNative:
+        return self
+
+    async def aclose(self) -> None:
+        pass
+
+
 class StubMDM(MDM):
     """``count`` devices named ``<name>-<i>``, listed ``page_size`` at a time after ``delay``."""
 
@@ -213,7 +227,7 @@ class StubMDM(MDM):
         self.vendor = Vendor.SIMPLEMDM
         self.name = name
         self.capabilities = capabilities if capabilities is not None else frozenset(Capability)
-        self.native = None
+        self.native = StubNative()
         self.page_size = page_size
         self.delay = delay
         self.failing: dict[str, Exception] = {}

@@ -87,7 +87,7 @@ async def test_cancelling_the_run_propagates() -> None:
 async def test_device_run_checks_the_action_before_sending() -> None:
     mdm = StubMDM("a", 4)
     with pytest.raises(InvalidRequestError, match="unknown action 'explode'"):
-        await mdm.devices.run("explode", mdm.device_list)
+        await mdm.devices.run("explode", mdm.device_list)  # type: ignore[arg-type]
     with pytest.raises(InvalidRequestError, match="unexpected keyword") as info:
         await mdm.devices.run("restart", mdm.device_list, message="x")
     assert info.value.field == "arguments"

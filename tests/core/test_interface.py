@@ -91,5 +91,5 @@ async def test_a_missing_capability_raises_unsupported_operation() -> None:
 
 async def test_the_mdm_is_an_async_context_manager() -> None:
     async with StubMDM("a") as mdm:
-        assert repr(mdm) == "<StubMDM 'a'>"
+        assert repr(mdm) == "<StubMDM 'a' stub://>"
     assert mdm.closed
