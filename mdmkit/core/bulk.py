@@ -18,7 +18,7 @@ import attrs
 
 from mdmkit.core.errors import InvalidRequestError
 
-__all__ = ["BulkResult", "Outcome", "ProgressCallback", "run_bulk", "task_group"]
+__all__ = ["BulkResult", "Outcome", "ProgressCallback", "first_error", "run_bulk", "task_group"]
 
 T = TypeVar("T")
 X = TypeVar("X")

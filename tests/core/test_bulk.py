@@ -7,9 +7,10 @@ from typing import Any
 import anyio
 import pytest
 
-from mdmkit.core.bulk import Outcome, run_bulk
+from mdmkit.core.bulk import Outcome, first_error, run_bulk, task_group
 from mdmkit.core.errors import (
     InvalidRequestError,
+    NotFoundError,
     ServerError,
     TransportError,
     UnsupportedOperation,
@@ -106,3 +107,26 @@ async def test_device_run_keeps_every_device_and_never_stops_on_one_failure() ->
     assert [o.ok for o in result] == [True, True, False, True, True, True]
     assert sorted(c[1] for c in mdm.devices.calls) == ["a-0", "a-1", "a-3", "a-4", "a-5"]
     assert all(c[2] == {"message": "Lost"} for c in mdm.devices.calls)
+
+
+def test_a_failed_task_group_raises_its_first_error_and_names_the_others() -> None:
+    first, second, third = ValueError("one"), KeyError("two"), OSError("three")
+    group = ExceptionGroup("tasks", [first, ExceptionGroup("inner", [second, third])])
+    assert first_error(group) is first
+    assert first.__notes__ == ["2 more failed at the same time: KeyError: 'two'; OSError: three"]
+    alone = RuntimeError("alone")
+    assert first_error(ExceptionGroup("tasks", [alone])) is alone
+    assert not hasattr(alone, "__notes__")
+    interrupted = BaseExceptionGroup("tasks", [ValueError("x"), KeyboardInterrupt()])
+    assert first_error(interrupted) is interrupted  # not only errors: left as it is
+
+
+async def test_the_task_group_raises_a_task_error_as_itself_without_a_group_in_its_chain() -> None:
+    async def fail() -> None:
+        raise NotFoundError("gone", status=404)
+
+    with pytest.raises(NotFoundError) as info:
+        async with task_group() as group:
+            group.start_soon(fail)
+    assert info.value.__context__ is None
+    assert info.value.__cause__ is None

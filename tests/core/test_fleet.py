@@ -8,6 +8,7 @@ import pytest
 from mdmkit.core.errors import (
     ConfigurationError,
     InvalidRequestError,
+    NotFoundError,
     ServerError,
     TransportError,
     UnsupportedOperation,
@@ -148,3 +149,52 @@ async def test_capabilities_are_per_member_and_missing_ones_raise() -> None:
             await fleet.groups.add_device(group, a.device_list[0])
         assert [g.id async for g in fleet.groups.list()] == ["g1", "g1"]
         assert repr(fleet) == "<Fleet ['a', 'b']>"
+
+
+# -- errors come out as themselves -------------------------------------------------------------
+
+
+async def test_an_error_in_the_fleet_block_comes_out_as_itself() -> None:
+    a, b = StubMDM("a", 100, page_size=2, delay=0.01), StubMDM("b")
+
+    async def look_up() -> None:
+        async with Fleet(a, b) as fleet:
+            async for _ in fleet.devices.list():  # listings running in the fleet's tasks
+                raise NotFoundError("no such device", status=404)
+
+    with pytest.raises(NotFoundError) as info:
+        await look_up()
+    assert type(info.value) is NotFoundError  # not an ExceptionGroup around it
+    assert a.closed
+    assert b.closed
+
+
+async def test_cancelling_the_fleet_block_still_cancels() -> None:
+    with anyio.move_on_after(0.05) as scope:
+        async with Fleet(StubMDM("a", 1000, page_size=1, delay=0.01)) as fleet:
+            await fleet.devices.list().collect()
+    assert scope.cancelled_caught
+
+
+async def test_bad_arguments_to_a_fleet_run_are_refused_once_before_any_backend_runs() -> None:
+    a, b = StubMDM("a", 2), StubMDM("b", 2)
+    async with Fleet(a, b) as fleet:
+        with pytest.raises(InvalidRequestError, match="unexpected keyword") as info:
+            await fleet.devices.run("restart", a.device_list + b.device_list, message="x")
+        with pytest.raises(InvalidRequestError, match="unknown action 'lok'"):
+            await fleet.devices.run("lok", a.device_list)  # type: ignore[arg-type]
+    assert type(info.value) is InvalidRequestError
+    assert a.devices.calls == b.devices.calls == []
+
+
+async def test_a_progress_callback_that_raises_stops_the_run_as_itself() -> None:
+    a, b = StubMDM("a", 3), StubMDM("b", 3)
+
+    def broken(outcome: object, done: int, total: int) -> None:
+        raise ValueError("the progress bar broke")
+
+    async with Fleet(a, b) as fleet:
+        with pytest.raises(ValueError, match="progress bar broke"):
+            await fleet.devices.run("refresh", a.device_list + b.device_list, on_progress=broken)
+        with pytest.raises(ValueError, match="progress bar broke"):
+            await a.devices.run("refresh", a.device_list, on_progress=broken)
