@@ -184,6 +184,7 @@ async def test_bad_arguments_to_a_fleet_run_are_refused_once_before_any_backend_
         with pytest.raises(InvalidRequestError, match="unknown action 'lok'"):
             await fleet.devices.run("lok", a.device_list)  # type: ignore[arg-type]
     assert type(info.value) is InvalidRequestError
+    assert not hasattr(info.value, "__notes__")  # once, not once per backend
     assert a.devices.calls == b.devices.calls == []
 
 
