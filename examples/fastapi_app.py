@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -67,7 +67,7 @@ def configured_backends(
 
 
 @asynccontextmanager
-async def fake_fleet() -> AsyncIterator[Fleet]:
+async def fake_fleet() -> AsyncGenerator[Fleet]:
     """Both built-in fakes (50 devices each), running for as long as the app does."""
     async with (
         FakeSimpleMDM(devices=50, seed=1) as simplemdm,
@@ -93,7 +93,7 @@ def from_environment() -> AbstractAsyncContextManager[Fleet]:
 
 
 @asynccontextmanager
-async def shared_fleet(redis_url: str) -> AsyncIterator[Fleet]:
+async def shared_fleet(redis_url: str) -> AsyncGenerator[Fleet]:
     """The configured backends with one Zoho token and one SimpleMDM budget for all workers."""
     rate = os.environ.get("SIMPLEMDM_REQUESTS_PER_SECOND")
     async with (
@@ -125,7 +125,7 @@ def create_app(open_fleet: OpenFleet = from_environment) -> FastAPI:
     """The app; ``open_fleet`` gives the Fleet (as ``async with``) when the app starts."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncGenerator[None]:
         async with open_fleet() as fleet:  # closed, with its members, at shutdown
             app.state.fleet = fleet
             yield

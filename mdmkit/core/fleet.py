@@ -375,10 +375,10 @@ class Fleet:
                     f"two members are named {mdm.name!r}: pass name= to tell tenants apart"
                 )
             self.members[mdm.name] = mdm
-        self.devices = FleetDevices(self)
-        self.apps = FleetApps(self)
-        self.groups = FleetGroups(self)
-        self.assignments = FleetAssignments(self)
+        self.devices: FleetDevices = FleetDevices(self)
+        self.apps: FleetApps = FleetApps(self)
+        self.groups: FleetGroups = FleetGroups(self)
+        self.assignments: FleetAssignments = FleetAssignments(self)
         self._task_group: anyio.abc.TaskGroup | None = None
 
     def __repr__(self) -> str:

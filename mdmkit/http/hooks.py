@@ -20,7 +20,7 @@ from mdmkit.core.errors import ConfigurationError, MDMError
 
 __all__ = ["Hook", "HookKind", "RequestEvent", "RequestHooks"]
 
-logger = logging.getLogger("mdmkit.http.hooks")
+logger: logging.Logger = logging.getLogger("mdmkit.http.hooks")
 
 HookKind: TypeAlias = Literal["request", "response", "retry", "error"]
 KINDS: tuple[HookKind, ...] = ("request", "response", "retry", "error")

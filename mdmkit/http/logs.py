@@ -31,8 +31,8 @@ __all__ = [
 
 ENV = "MDMKIT_LOG"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-http = logging.getLogger("mdmkit.http")
-retries = logging.getLogger("mdmkit.http.retry")
+http: logging.Logger = logging.getLogger("mdmkit.http")
+retries: logging.Logger = logging.getLogger("mdmkit.http.retry")
 # A call that fails for good is a WARNING, unless its status is one callers expect.
 FAILURE_LEVELS: Mapping[int, int] = {404: logging.INFO, 409: logging.INFO}
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,

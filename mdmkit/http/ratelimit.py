@@ -54,8 +54,8 @@ class RateLimiter:
         clock: Clock = time.time,
         sleep: Sleep = anyio.sleep,
     ) -> None:
-        self.rate = check_rate(rate)
-        self.burst = max(1, burst if burst is not None else math.ceil(rate or 1))
+        self.rate: float | None = check_rate(rate)
+        self.burst: int = max(1, burst if burst is not None else math.ceil(rate or 1))
         self._clock = clock
         self._sleep = sleep
         self._tokens = float(self.burst)

@@ -464,6 +464,7 @@ class ManageEngine(MDM):
     """
 
     vendor = Vendor.MANAGEENGINE
+    name: str
     capabilities: frozenset[Capability] = CAPABILITIES
     native: ManageEngineClient
     upload_defaults: Mapping[str, Any]

@@ -413,6 +413,7 @@ class SimpleMDM(MDM):
     """
 
     vendor = Vendor.SIMPLEMDM
+    name: str
     capabilities: frozenset[Capability] = frozenset(Capability)
     native: SimpleMDMClient
     devices: SimpleMDMDevices

@@ -76,7 +76,7 @@ class Problem(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.headers = dict(headers or {})
+        self.headers: dict[str, str] = dict(headers or {})
         self.code = code  # the vendor's error code, for vendors whose errors carry one
 
 
@@ -346,11 +346,11 @@ class FakeServer(Generic[S]):
     ) -> None:
         self.state = state
         self.host = host
-        self.port = port
+        self.port: int = port
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.error_body = error_body
-        self.faults = Faults(error_body=error_body, clock=self.clock.time)
-        self.requests = RequestLog()
+        self.faults: Faults = Faults(error_body=error_body, clock=self.clock.time)
+        self.requests: RequestLog = RequestLog()
         self.errors: list[BaseException] = []
         self.snapshots: dict[str, S] = {}
         self.state_factory: Callable[[], S] | None = None

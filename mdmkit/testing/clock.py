@@ -15,7 +15,7 @@ class FakeClock:
     """Wall-clock seconds under the test's control; ``sleep`` advances them instead of waiting."""
 
     def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
+        self.now: float = start
         self.sleeps: list[float] = []
 
     def time(self) -> float:

@@ -193,8 +193,8 @@ class ZohoState:
         self.refresh_tokens: dict[str, RefreshToken] = {}
         self.access_tokens: dict[str, AccessToken] = {}
         self.codes: dict[str, GrantCode] = {}
-        self.mints = Mints()
-        self.denied = 0  # "Access Denied" answers
+        self.mints: Mints = Mints()
+        self.denied: int = 0  # "Access Denied" answers
 
     def new_refresh_token(self, scopes: frozenset[str], now: float) -> RefreshToken:
         refresh = RefreshToken(_token(), self.client_id, scopes, now)

@@ -116,8 +116,8 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
         if proxy_origin is not None:
             self.state.proxy_origin = proxy_origin.rstrip("/")
         self.state.numeric_error_codes = numeric_error_codes
-        self.api_key = api_key if api_key is not None else secrets.token_hex(16).upper()
-        self.accounts = FakeZohoAccounts(
+        self.api_key: str = api_key if api_key is not None else secrets.token_hex(16).upper()
+        self.accounts: FakeZohoAccounts = FakeZohoAccounts(
             clock=clock,
             host=host,
             port=accounts_port,
@@ -126,7 +126,7 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
             mint_window=mint_window,
             token_format=token_format,
         )
-        self.refresh_token = self.accounts.new_refresh_token(parse_scopes(scopes))
+        self.refresh_token: str = self.accounts.new_refresh_token(parse_scopes(scopes))
 
     # -- addresses and credentials ------------------------------------------------------------
 

@@ -58,7 +58,7 @@ class ManageEngineState:
     def __init__(self, fleet: Fleet, *, upload_delay: float = 0.0) -> None:
         self.fleet = fleet
         self.upload_delay = upload_delay
-        self.file_lifetime = 3600.0
+        self.file_lifetime: float = 3600.0
         self.devices: Table[int, Device] = Table()
         self.users: Table[int, User] = Table()
         self.apps: Table[int, App] = Table()

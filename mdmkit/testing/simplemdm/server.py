@@ -98,7 +98,7 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
             port=port,
             clock=clock,
         )
-        self.api_key = api_key if api_key is not None else secrets.token_hex(32)
+        self.api_key: str = api_key if api_key is not None else secrets.token_hex(32)
         self.throttle: Throttle | None = None
         if requests_per_second is not None:
             self.throttle = self.faults.throttle(requests_per_second)

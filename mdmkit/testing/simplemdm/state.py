@@ -59,8 +59,8 @@ class SimpleMDMState:
     def __init__(self, fleet: Fleet, *, api_key_name: str = "Test API") -> None:
         self.fleet = fleet
         self.api_key_name = api_key_name
-        self.account = Account()
-        self.push_certificate = PushCertificate()
+        self.account: Account = Account()
+        self.push_certificate: PushCertificate = PushCertificate()
         self.devices: Table[int, Device] = Table()
         self.apps: Table[int, App] = Table()
         self.assignment_groups: Table[int, AssignmentGroup] = Table()
@@ -72,7 +72,7 @@ class SimpleMDMState:
         self.enrollments: Table[int, Enrollment] = Table()
         self.dep_servers: Table[int, DepServer] = Table()
         self.logs: Table[str, LogEntry] = Table()
-        self.sync_profiles_window = 30.0
+        self.sync_profiles_window: float = 30.0
         self.new_groups = True  # New Groups Experience: new assignment groups are "static"
         self.listeners: list[EventListener] = []  # the webhook sender, fake.webhooks
         self._log_seq = 0
