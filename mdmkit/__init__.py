@@ -61,6 +61,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
         Vendor,
     )
     from mdmkit.core.pagination import Page, Paginator
+    from mdmkit.http.hooks import RequestEvent, RequestHooks
+    from mdmkit.http.raw import RawResponse, with_raw_response
     from mdmkit.http.retry import RetryPolicy
     from mdmkit.http.transport import Timeout
     from mdmkit.manageengine import ManageEngine
@@ -110,6 +112,8 @@ _HOMES = {
         "Vendor",
     ),
     "mdmkit.core.pagination": ("Page", "Paginator"),
+    "mdmkit.http.hooks": ("RequestEvent", "RequestHooks"),
+    "mdmkit.http.raw": ("RawResponse", "with_raw_response"),
     "mdmkit.http.retry": ("RetryPolicy",),
     "mdmkit.http.transport": ("Timeout",),
     "mdmkit.manageengine": ("ManageEngine",),
@@ -151,6 +155,9 @@ __all__ = [
     "PermissionDeniedError",
     "Platform",
     "RateLimitError",
+    "RawResponse",
+    "RequestEvent",
+    "RequestHooks",
     "ResponseFormatError",
     "ResponseTooLargeError",
     "RetryPolicy",
@@ -165,6 +172,7 @@ __all__ = [
     "ValidationError",
     "Vendor",
     "__version__",
+    "with_raw_response",
 ]
 
 

@@ -20,6 +20,7 @@ GROUPS = {
     "Backends": ("SimpleMDM", "ManageEngine", "Fleet", "MDM"),
     "Results": ("Paginator", "Page", "BulkResult", "Outcome"),
     "Settings": ("RetryPolicy", "Timeout"),
+    "Observability": ("RequestHooks", "RequestEvent", "RawResponse", "with_raw_response"),
 }
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import logging
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -96,13 +97,19 @@ async def fakes(
     for name in list(os.environ):
         if name.startswith(("SIMPLEMDM_", "MANAGEENGINE_")):
             monkeypatch.delenv(name)
-    async with (
-        FakeSimpleMDM(devices=FAKE_DEVICES, seed=1) as simplemdm,
-        FakeManageEngine(devices=FAKE_DEVICES, seed=1) as manageengine,
-    ):
-        for name, value in fake_environment(simplemdm, manageengine).items():
-            monkeypatch.setenv(name, value)
-        yield simplemdm, manageengine
+    logger = logging.getLogger("mdmkit")  # a page may set its level and add a handler
+    level, handlers = logger.level, list(logger.handlers)
+    try:
+        async with (
+            FakeSimpleMDM(devices=FAKE_DEVICES, seed=1) as simplemdm,
+            FakeManageEngine(devices=FAKE_DEVICES, seed=1) as manageengine,
+        ):
+            for name, value in fake_environment(simplemdm, manageengine).items():
+                monkeypatch.setenv(name, value)
+            yield simplemdm, manageengine
+    finally:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)  # which also forgets the levels cached under the page's
 
 
 def fake_environment(simplemdm: FakeSimpleMDM, manageengine: FakeManageEngine) -> dict[str, str]:
