@@ -11,7 +11,9 @@ import asyncio
 import base64
 import gc
 import json
+import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +27,7 @@ from typing import Any
 import aiohttp
 from shared_budget import bench_shared_budget
 
-from mdmkit import Fleet, ManageEngine, ResponseTooLargeError, SimpleMDM
+from mdmkit import Fleet, ManageEngine, RequestEvent, RequestHooks, ResponseTooLargeError, SimpleMDM
 from mdmkit.http import jsonbody
 from mdmkit.simplemdm import SimpleMDMClient
 from mdmkit.testing import FakeManageEngine, FakeSimpleMDM, Latency
@@ -300,6 +302,52 @@ async def bench_response_limit() -> None:
     print(f"  ratio mdmkit (64 MiB limit) / bare: {rows[1][1][0] / rows[0][1][0]:.2f}x")
 
 
+async def bench_hooks_overhead() -> None:
+    """What request hooks and DEBUG logging cost per call, against none of either."""
+    print("\n# 200 GET /account calls in a row, per variant, five interleaved rounds (median)")
+
+    def nothing(event: RequestEvent) -> None:
+        pass
+
+    async def nothing_async(event: RequestEvent) -> None:
+        pass
+
+    hooks = RequestHooks(
+        on_request=nothing, on_response=nothing_async, on_retry=nothing, on_error=nothing
+    )
+    logger = logging.getLogger("mdmkit")
+    sink = logging.NullHandler()
+    async with (
+        fake_server(10) as (url, key),
+        SimpleMDMClient(key, base_url=url) as plain,
+        SimpleMDMClient(key, base_url=url, hooks=hooks) as hooked,
+    ):
+
+        async def calls(client: SimpleMDMClient) -> None:
+            for _ in range(200):
+                await client.account.get()
+
+        async def debug_logged() -> None:
+            logger.addHandler(sink)
+            logger.setLevel(logging.DEBUG)
+            try:
+                await calls(plain)
+            finally:
+                logger.removeHandler(sink)
+                logger.setLevel(logging.NOTSET)
+
+        await calls(plain)  # warm both ends
+        runs: dict[str, list[float]] = {"none": [], "hooks": [], "debug log": []}
+        for _ in range(5):
+            runs["none"].append((await timed(lambda: calls(plain)))[0])
+            runs["hooks"].append((await timed(lambda: calls(hooked)))[0])
+            runs["debug log"].append((await timed(debug_logged))[0])
+    base = statistics.median(runs["none"])
+    for name, seconds in runs.items():
+        middle = statistics.median(seconds)
+        print(f"  {name:10s}: {middle / 200 * 1e3:6.3f} ms a call, {middle / base:5.2f}x")
+
+
 async def main() -> None:
     print(f"mdmkit benchmarks on Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     bench_json_decoding()
@@ -309,6 +357,7 @@ async def main() -> None:
     await bench_upload_memory()
     await bench_response_limit()
     await bench_shared_budget()
+    await bench_hooks_overhead()
 
 
 if __name__ == "__main__":
