@@ -392,12 +392,9 @@ class Transport:
             return path
         if not path.startswith("/"):
             raise InvalidRequestError(f"path must start with '/', got {path!r:.80}", field="path")
-        if not path.isascii() or any(ch <= " " or ch == "\x7f" for ch in path):
-            raise InvalidRequestError(
-                f"path holds whitespace, control or non-ASCII characters (percent-encode "
-                f"them): {path!r:.80}",
-                field="path",
-            )
+        unfit = url_problem(self.base_url + path)
+        if unfit is not None:  # whitespace, controls, non-ASCII, a backslash...
+            raise InvalidRequestError(f"path {unfit}: {path!r:.80}", field="path")
         return self.base_url + path
 
     async def request(

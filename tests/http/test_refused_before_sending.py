@@ -97,6 +97,15 @@ async def test_the_escape_hatch_refuses_unencoded_paths(
     assert len(fake_simplemdm.requests) == 0
 
 
+async def test_the_escape_hatch_refuses_a_path_with_a_backslash(
+    fake_simplemdm: FakeSimpleMDM, simplemdm_client: SimpleMDMClient
+) -> None:
+    """A server may read ``\\`` as ``/``; the engine's own origin check refuses it as well."""
+    with pytest.raises(InvalidRequestError, match="holds a backslash"):
+        await simplemdm_client.request("GET", "/devices\\..\\account")
+    assert len(fake_simplemdm.requests) == 0
+
+
 BAD_BASE_URLS = [
     "https://user:secret@a.simplemdm.com/api/v1",
     "https://a.simplemdm.com:99999/api/v1",
