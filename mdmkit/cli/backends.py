@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mdmkit.cli.exits import ConfigError
 from mdmkit.cli.secrets import SecretRef, resolve
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from mdmkit.core.fleet import Fleet
     from mdmkit.core.interface import MDM
+    from mdmkit.manageengine import ManageEngineClient
+    from mdmkit.simplemdm import SimpleMDMClient
 
 __all__ = ["build", "check", "close_shared", "default_token_cache", "open_fleet"]
 
@@ -149,7 +151,7 @@ async def check(mdm: MDM) -> str:
     from mdmkit.core.models import Vendor
 
     if mdm.vendor is Vendor.SIMPLEMDM:
-        account = await mdm.native.account.get()
+        account = await cast("SimpleMDMClient", mdm.native).account.get()
         return f"account {account.name!r}"
-    page = await mdm.native.devices.list(limit=1)
+    page = await cast("ManageEngineClient", mdm.native).devices.list(limit=1)
     return f"{page.total} devices" if page.total is not None else "devices readable"

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from mdmkit.cli.idfile import Ref
     from mdmkit.core.bulk import Outcome
+    from mdmkit.core.interface import DeviceAction
 
 __all__ = ["ACTIONS", "Action", "register"]
 
@@ -31,8 +32,10 @@ __all__ = ["ACTIONS", "Action", "register"]
 class Action:
     """A device action as the command offers it: its options and whether it needs a yes."""
 
-    def __init__(self, name: str, summary: str, *, destructive: bool, consequence: str) -> None:
-        self.name = name
+    def __init__(
+        self, name: DeviceAction, summary: str, *, destructive: bool, consequence: str
+    ) -> None:
+        self.name: DeviceAction = name
         self.summary = summary
         self.destructive = destructive
         self.consequence = consequence

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import enum
 import json
 import os
 import sys
@@ -80,9 +81,8 @@ def _value(value: Any) -> Any:
         return sorted(_value(v) for v in value)
     if isinstance(value, tuple | list):
         return [_value(v) for v in value]
-    enum_value = getattr(value, "value", None)
-    if enum_value is not None and not isinstance(value, int | float | str):
-        return enum_value
+    if isinstance(value, enum.Enum):  # a StrEnum is a str too: still its plain value
+        return value.value
     return value
 
 

@@ -56,6 +56,8 @@ def test_a_device_row_is_flat_typed_data() -> None:
     assert row["imei"] == ["35 1", "35 2"]
     assert row["enrolled_at"] is None
     assert set(formats.DEVICE_TABLE) <= set(row)
+    # the neutral enums are StrEnums: a row still holds their plain values, as it did
+    assert [type(row[c]) for c in ("vendor", "platform", "status")] == [str, str, str]
 
 
 def test_app_and_assignment_rows() -> None:
@@ -70,6 +72,7 @@ def test_app_and_assignment_rows() -> None:
     )
     row = formats.app_row(app)
     assert row["platforms"] == ["ios", "ipados"]
+    assert [type(p) for p in row["platforms"]] == [str, str]
     assert row["channels"] == ["Stable", "2"]
     assignment = AppAssignment(
         app_id="7", target=Target(TargetKind.GROUP, "9"), install=InstallMode.ON_DEMAND,

@@ -241,11 +241,13 @@ async def test_the_neutral_backend_names_its_events_and_shares_the_hooks(
     assert [e.kind for e in seen.events] == ["request", "response"] * 2
 
 
-async def test_a_call_that_fails_before_sending_reports_attempt_zero() -> None:
+async def test_token_requests_are_hooked_as_the_backends_and_a_refused_one_ends_at_zero(
+    clock: FakeClock,
+) -> None:
     seen = Recorder()
-    clock = FakeClock()
     async with (
         FakeManageEngine(devices=2, seed=1, clock=clock) as fake,
+        fake.client(name="emea", hooks=seen.hooks()) as me,
         ManageEngineClient(
             fake.client_id,
             fake.client_secret,
@@ -255,12 +257,25 @@ async def test_a_call_that_fails_before_sending_reports_attempt_zero() -> None:
             clock=clock.time,
             sleep=clock.sleep,
             hooks=seen.hooks(),
-        ) as me,
+        ) as refused,
     ):
+        await me.devices.list().first()
+        accounts, api = fake.accounts_url.split("/")[2], fake.base_url.split("/")[2]
+        assert [(e.kind, e.host, e.path) for e in seen.events] == [
+            ("request", accounts, "/oauth/v2/token"),  # the mint, on the way
+            ("response", accounts, "/oauth/v2/token"),
+            ("request", api, "/api/v1/mdm/devices?limit=200&offset=0"),
+            ("response", api, "/api/v1/mdm/devices?limit=200&offset=0"),
+        ]
+        assert {e.backend for e in seen.events} == {"emea"}
+        seen.events.clear()
         with pytest.raises(OAuthError) as info:
-            await me.devices.list().first()
-    assert seen.kinds() == [("error", 0, None)]  # the token was refused: nothing was sent
-    assert seen.events[0].error is info.value
+            await refused.devices.list().first()
+    # Zoho refuses with HTTP 200: the token request is answered, then the API call fails
+    # before its first attempt
+    assert seen.kinds() == [("request", 1, None), ("response", 1, 200), ("error", 0, None)]
+    assert seen.events[-1].error is info.value
+    assert seen.events[-1].backend == "manageengine"
 
 
 async def test_no_event_shows_a_secret(fake: FakeSimpleMDM, clock: FakeClock) -> None:
