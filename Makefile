@@ -61,7 +61,7 @@ format: $(STAMP)
 
 # mypy --strict over the tree; pyright --strict over the examples ([tool.pyright]); and the
 # share of the public API whose types a checker need not guess (pyright --verifytypes), at
-# least 98%. pyright's package fetches pyright itself from the npm registry on first use.
+# least 98%. pyright's wheel bundles pyright's JavaScript; it runs on the machine's node.
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pyright
