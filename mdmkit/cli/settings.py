@@ -100,7 +100,7 @@ KEYS: dict[str, dict[str, str | Check]] = {
         **_KNOBS,
     },
 }
-REQUIRED = {
+REQUIRED: dict[str, tuple[str, ...]] = {
     "simplemdm": ("api_key",),
     "manageengine": ("client_id", "client_secret", "refresh_token"),
     "manageengine on-premises": ("server_url", "api_key"),

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_PREFIX", "RedisBudget", "RedisTokenStore", "redis_client"]
 
-logger = logging.getLogger("mdmkit.http.redis")
+logger: logging.Logger = logging.getLogger("mdmkit.http.redis")
 
 DEFAULT_PREFIX = "mdmkit"
 T = TypeVar("T")
@@ -238,8 +238,8 @@ class RedisTokenStore(_Shared):
         self._connect(
             client, owned=owned, what="token store", prefix=prefix, retry_interval=retry_interval
         )
-        self.lock_timeout = _checked_seconds("lock_timeout", lock_timeout)
-        self.poll_interval = _checked_seconds("poll_interval", poll_interval)
+        self.lock_timeout: float = _checked_seconds("lock_timeout", lock_timeout)
+        self.poll_interval: float = _checked_seconds("poll_interval", poll_interval)
         self._clock = clock
         self._local: dict[str, dict[str, Any]] = {}
         self._local_locks: dict[str, anyio.Lock] = {}
@@ -424,11 +424,11 @@ class RedisBudget(_Shared):
             client, owned=owned, what="request budget", prefix=prefix, retry_interval=retry_interval
         )
         self._keys = BudgetKeys.of(prefix, key)
-        self.rate = check_rate(requests_per_second)
-        self.burst = burst if burst is not None else default_burst(requests_per_second)
+        self.rate: float | None = check_rate(requests_per_second)
+        self.burst: int = burst if burst is not None else default_burst(requests_per_second)
         if not isinstance(self.burst, int) or self.burst < 1:
             raise ConfigurationError(f"burst must be a whole number of at least 1, got {burst!r}")
-        self.fallback = RateLimiter(
+        self.fallback: RateLimiter = RateLimiter(
             fallback_rate if fallback_rate is not None else requests_per_second,
             burst=self.burst,
             clock=clock or time.time,

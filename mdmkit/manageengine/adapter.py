@@ -93,7 +93,7 @@ __all__ = [
     "ManageEngineGroups",
 ]
 
-logger = logging.getLogger("mdmkit.manageengine")
+logger: logging.Logger = logging.getLogger("mdmkit.manageengine")
 T = TypeVar("T")
 A = TypeVar("A")
 B = TypeVar("B")

@@ -344,8 +344,8 @@ class FakeServer(Generic[S]):
         port: int = 0,
         clock: Clock | None = None,
     ) -> None:
-        self.state = state
-        self.host = host
+        self.state: S = state
+        self.host: str = host
         self.port: int = port
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.error_body = error_body

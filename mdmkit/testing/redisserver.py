@@ -54,7 +54,7 @@ class RedisServer:
             raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
         self.executable = executable
         self.host = host
-        self.port = port if port is not None else _free_port(host)
+        self.port: int = port if port is not None else _free_port(host)
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
