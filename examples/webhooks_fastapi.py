@@ -13,7 +13,7 @@ from __future__ import annotations
 import collections
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -46,7 +46,8 @@ def device_ids(event: WebhookEvent) -> list[int | None]:
             return [device.id]
         case DeviceChangedGroup():
             return [device.id for device in event.devices]
-    return []
+        case _:
+            return []
 
 
 def describe(event: WebhookEvent) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def create_app(secret: str | None = None, *, on_event: WebhookCallback | None = 
     access_log = logging.getLogger("uvicorn.access")  # it prints request paths: the secret
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncGenerator[None]:
         redact = receiver.log_filter()
         access_log.addFilter(redact)
         try:

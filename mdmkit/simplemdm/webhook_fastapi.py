@@ -13,10 +13,10 @@ from typing import Any
 try:
     from fastapi import APIRouter, Request
     from fastapi.responses import JSONResponse
-except ImportError as exc:  # pragma: no cover - the message is the point
+except ImportError as _missing:  # pragma: no cover - the message is the point
     raise ImportError(
         "mdmkit.simplemdm.webhook_fastapi needs FastAPI: pip install 'mdmkit[fastapi]'"
-    ) from exc
+    ) from _missing
 
 from mdmkit.simplemdm.webhook_receiver import WebhookReceiver
 

@@ -30,7 +30,7 @@ __all__ = [
     "WebhookReceiver",
 ]
 
-log = logging.getLogger("mdmkit.simplemdm.webhooks")
+log: logging.Logger = logging.getLogger("mdmkit.simplemdm.webhooks")
 
 WebhookCallback = Callable[[WebhookEvent], Awaitable[object]]
 """What the receiver hands each new event to: ``async def on_event(event) -> None``."""

@@ -102,7 +102,7 @@ class FakeSimpleMDM(FakeServer[SimpleMDMState]):
         self.throttle: Throttle | None = None
         if requests_per_second is not None:
             self.throttle = self.faults.throttle(requests_per_second)
-        self.webhooks = FakeWebhooks(self.clock, errors=self.errors)
+        self.webhooks: FakeWebhooks = FakeWebhooks(self.clock, errors=self.errors)
         self.state = self.state  # now that there is a sender to announce changes to
 
     @property

@@ -28,7 +28,7 @@ from mdmkit.testing.simplemdm.render import iso
 
 __all__ = ["DEFAULT_RETRY_DELAYS", "DeliveryAttempt", "FakeWebhooks", "WebhookDelivery"]
 
-log = logging.getLogger("mdmkit.testing")
+log: logging.Logger = logging.getLogger("mdmkit.testing")
 
 DEFAULT_RETRY_DELAYS = (1.0, 5.0, 25.0, 125.0)
 """Seconds between attempts: five attempts in all, the last about 2.5 minutes after the first."""
@@ -108,7 +108,9 @@ class FakeWebhooks:
         timeout: float = 10.0,
         errors: list[BaseException] | None = None,
     ) -> None:
-        self.errors = errors if errors is not None else []  # the fake's own failures
+        self.errors: list[BaseException] = (
+            errors if errors is not None else []
+        )  # the fake's own failures
         self.urls: list[str] = []
         self.deliveries: list[WebhookDelivery] = []
         self.retry_delays: tuple[float, ...] = tuple(retry_delays)
