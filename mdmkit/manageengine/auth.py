@@ -19,8 +19,8 @@ import random
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -72,6 +72,7 @@ MINT_COOLDOWN = 600.0  # Zoho allows ~10 mints per 10 minutes per refresh token
 MINT_LIMIT = 10
 PERSISTENT_REJECTION = 60.0
 """A token minted after a 401 and refused within this many seconds means the 401 persists."""
+T = TypeVar("T")
 _PRINTABLE = re.compile(r"[\x21-\x7e]+")
 """What a credential sent in a header or a form may hold: visible ASCII, no space or control."""
 
@@ -270,6 +271,25 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
     return value.removeprefix("Zoho-oauthtoken ") if value.startswith("Zoho-oauthtoken ") else None
 
 
+def _fingerprint(token: object) -> str | None:
+    """A token's SHA-256 (hex): what is kept and compared instead of the token itself."""
+    if not isinstance(token, str):
+        return None
+    return hashlib.sha256(token.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+async def _sealed(call: Awaitable[T]) -> T:
+    """``call``'s result; an MDMError it raises leaves with its traceback starting here.
+
+    The frames of a token request hold the refresh token and client secret (the form) and
+    the answered token; error trackers record frame locals, so none of them go along.
+    """
+    try:
+        return await call
+    except MDMError as exc:
+        raise exc.with_traceback(None)  # noqa: B904 - the same error, its frames cut
+
+
 class ZohoOAuth:
     """Zoho OAuth for ManageEngine MDM Cloud: refresh-token grant, cached and single-flight.
 
@@ -368,21 +388,16 @@ class ZohoOAuth:
         and has not been accepted since: the server refuses whatever token it gets, and
         minting more would only exhaust Zoho's limit.
         """
-        token = _bearer(rejected)
-        current = self._token
-        if (
-            token is not None
-            and current is not None
-            and current["access_token"] == token
-            and self._persistent(token)
-        ):
+        token = _fingerprint(_bearer(rejected))
+        del rejected  # it holds the token: out of this frame (error trackers record locals)
+        if token is not None and token == self._current_id() and self._persistent(token):
             return False
         await self._renew(transport, rejected=token)
         return True
 
     async def replayed(self, transport: Transport, headers: Mapping[str, str], status: int) -> None:
         """The transport's word on a replay: a replacement refused too means the 401 persists."""
-        token = _bearer(headers)
+        token = _fingerprint(_bearer(headers))
         if token is None or self._replacement is None or self._replacement[0] != token:
             return
         if status == 401 and token not in self._confirmed:
@@ -403,31 +418,49 @@ class ZohoOAuth:
         self._refused.add(rejected)
         return True
 
+    def _current_id(self) -> str | None:
+        """The fingerprint of the cached token (None without one)."""
+        return None if self._token is None else _fingerprint(self._token["access_token"])
+
+    def _usable(self, token: Mapping[str, Any] | None, rejected: str | None) -> bool:
+        """Fresh, and not the token the server just rejected."""
+        if token is None or not self._fresh(token):
+            return False
+        return _fingerprint(token["access_token"]) != rejected
+
     async def _renew(self, transport: Transport, rejected: str | None) -> str:
+        """A token to send instead of ``rejected`` (its fingerprint; None: nothing was sent).
+
+        This frame holds no token in a local: it is on the traceback of every error a mint
+        raises, and error trackers record frame locals.
+        """
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
-            current = self._token
-            # fresh and not the token the server just rejected: renewed while we waited
-            if current is not None and self._fresh(current) and current["access_token"] != rejected:
-                return str(current["access_token"])
-            async with self.token_store.lock(self.store_key):
-                stored = await self.token_store.load(self.store_key)
-                if (
-                    self._fresh(stored)
-                    and stored is not None
-                    and stored["access_token"] != rejected
-                    and stored["access_token"] not in self._refused
-                ):
-                    self._token = OAuth2Token(stored)
-                else:
-                    self._token = await self._mint(transport)
-                    await self.token_store.save(self.store_key, self._token)
-                    if rejected is not None:
-                        self._replacement = (str(self._token["access_token"]), self._clock())
-                        self._refused.clear()  # keep the sets small: only the newest counts
-                        self._confirmed.clear()
-            return str(self._token["access_token"])
+            if not self._usable(self._token, rejected):  # else renewed while we waited
+                async with self.token_store.lock(self.store_key):
+                    if not self._adopt(await self.token_store.load(self.store_key), rejected):
+                        await self._replace(transport, rejected)
+            return str(self._token["access_token"])  # type: ignore[index]
+
+    def _adopt(self, stored: dict[str, Any] | None, rejected: str | None) -> bool:
+        """Take the store's token when it is usable (another process renewed it) and was not
+        refused for good here."""
+        if not self._usable(stored, rejected) or stored is None:
+            return False
+        if _fingerprint(stored["access_token"]) in self._refused:
+            return False
+        self._token = OAuth2Token(stored)
+        return True
+
+    async def _replace(self, transport: Transport, rejected: str | None) -> None:
+        """Mint a token, save it, and remember that it replaced ``rejected`` (if anything)."""
+        self._token = await self._mint(transport)
+        await self.token_store.save(self.store_key, self._token)
+        if rejected is not None:
+            self._replacement = (_fingerprint(self._token["access_token"]) or "", self._clock())
+            self._refused.clear()  # keep the sets small: only the newest counts
+            self._confirmed.clear()
 
     def _check_cooldown(self) -> None:
         now = self._clock()
@@ -488,6 +521,10 @@ class ZohoOAuth:
         await self._adopt_shared_cooldown()
         self._check_cooldown()
         endpoint = await self._endpoint_for(transport)
+        return await _sealed(self._mint_with(endpoint, transport))
+
+    async def _mint_with(self, endpoint: Transport, transport: Transport) -> OAuth2Token:
+        """Ask for a token, once more when one may have been lost (these frames hold secrets)."""
         form = parse_qsl(
             prepare_token_request(
                 "refresh_token",
@@ -549,11 +586,13 @@ class ZohoOAuth:
     async def revoke(self, transport: Transport) -> None:
         """Revoke the refresh token (and with it every access token minted from it)."""
         endpoint = await self._endpoint_for(transport)
-        await post_token_form(
-            endpoint,
-            TOKEN_PATH + "/revoke",
-            [("token", self._refresh_token)],
-            cooldown=self._cooldown,
+        await _sealed(
+            post_token_form(
+                endpoint,
+                TOKEN_PATH + "/revoke",
+                [("token", self._refresh_token)],
+                cooldown=self._cooldown,
+            )
         )
         self._token = None
 

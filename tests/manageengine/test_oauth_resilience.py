@@ -26,6 +26,7 @@ from mdmkit.http.retry import RetryPolicy
 from mdmkit.manageengine import ManageEngineClient, TokenRateLimitError, ZohoOAuth
 from mdmkit.testing import Drop, FakeClock, FakeManageEngine, Malformed, RateLimited, Reply
 from mdmkit.testing import ServerError as Fail
+from tests.leaks import exception_texts, frame_texts, leaks
 from tests.manageengine.conftest import client_for
 
 pytestmark = pytest.mark.anyio
@@ -333,3 +334,56 @@ async def test_an_oversized_token_answer_is_refused_without_showing_it(
         await me.profiles.list().first()
     assert secret not in f"{info.value!s} {info.value!r}"
     assert fake.requests.all() == []
+
+
+# -- no secret in the frames of a failed token request -------------------------------------------
+
+
+def _secrets_in_frames(error: BaseException, fake: FakeManageEngine, *extra: str) -> list[str]:
+    """Where the client secret, the refresh token, a minted or an answered token shows up in
+    the locals of the error's mdmkit frames, or anywhere reachable from the error."""
+    secrets = [fake.client_secret, fake.refresh_token, *fake.accounts.state.access_tokens, *extra]
+    return leaks(frame_texts(error), secrets) + leaks(exception_texts(error), secrets)
+
+
+async def test_a_failed_first_mint_leaves_no_secret_in_its_frames(
+    fake: FakeManageEngine, me: ManageEngineClient
+) -> None:
+    fake.accounts.faults.add(Fail(500), route=TOKEN, times=None)
+    with pytest.raises(ServerError) as info:
+        await me.profiles.list().first()
+    assert _secrets_in_frames(info.value, fake) == []
+    assert info.value.__traceback__ is not None  # cut, not gone: it starts where it left
+
+
+async def test_a_refused_token_answer_leaves_the_token_in_no_frame(
+    fake: FakeManageEngine, me: ManageEngineClient
+) -> None:
+    answered = "1000." + "c" * 32 + "." + "d" * 32
+    body = json.dumps({"access_token": answered, "expires_in": "soon"}).encode()
+    fake.accounts.faults.add(Malformed(body=body), route=TOKEN)
+    with pytest.raises(ResponseFormatError) as info:
+        await me.profiles.list().first()
+    assert "expires_in" in str(info.value)
+    assert _secrets_in_frames(info.value, fake, answered) == []
+
+
+async def test_a_refresh_that_fails_after_a_401_leaves_no_token_in_its_frames(
+    fake: FakeManageEngine, me: ManageEngineClient
+) -> None:
+    await me.profiles.list().first()
+    fake.accounts.expire_tokens()  # the next call gets a 401 with the token it holds
+    fake.accounts.faults.add(Drop(), route=TOKEN, times=None)
+    with pytest.raises(TransportError) as info:
+        await me.profiles.list().first()
+    assert fake.accounts.mints == 1
+    assert _secrets_in_frames(info.value, fake) == []
+
+
+async def test_a_failed_revoke_leaves_the_refresh_token_in_no_frame(
+    fake: FakeManageEngine, me: ManageEngineClient
+) -> None:
+    fake.accounts.faults.add(Fail(500), route="POST /oauth/v2/token/revoke", times=None)
+    with pytest.raises(ServerError) as info:
+        await me.revoke()
+    assert _secrets_in_frames(info.value, fake) == []
