@@ -1278,6 +1278,47 @@ INVALID: dict[str, tuple[Call, str]] = {
         lambda sm: sm.apps.list(include_shared=cast(Any, "true")).collect(),
         "include_shared",
     ),
+    # form booleans are booleans and a priority an integer, before anything is sent
+    "restart flag as text": (
+        lambda sm: sm.devices.restart(1, rebuild_kernel_cache=cast(Any, "yes")),
+        "rebuild_kernel_cache",
+    ),
+    "restart flag as 1": (
+        lambda sm: sm.devices.restart(1, notify_user=cast(Any, 1)),
+        "notify_user",
+    ),
+    "auto_deploy as text": (
+        lambda sm: sm.assignment_groups.create(name="x", auto_deploy=cast(Any, "no")),
+        "auto_deploy",
+    ),
+    "app_track_location as 0": (
+        lambda sm: sm.assignment_groups.create(name="x", app_track_location=cast(Any, 0)),
+        "app_track_location",
+    ),
+    "priority as a bool": (
+        lambda sm: sm.assignment_groups.create(name="x", priority=cast(Any, True)),
+        "priority",
+    ),
+    "priority as a float": (
+        lambda sm: sm.assignment_groups.update(1, priority=cast(Any, 1.5)),
+        "priority",
+    ),
+    "priority past 32 bits": (
+        lambda sm: sm.assignment_groups.create(name="x", priority=10**30),
+        "priority",
+    ),
+    "profile flag as 1": (
+        lambda sm: sm.custom_configuration_profiles.create(
+            name="x", mobileconfig=b"<plist/>", filename="x.mobileconfig", user_scope=cast(Any, 1)
+        ),
+        "user_scope",
+    ),
+    "variable_support as text": (
+        lambda sm: sm.scripts.create(
+            name="x", content="#!/bin/sh\necho", variable_support=cast(Any, "true")
+        ),
+        "variable_support",
+    ),
     "page size over 100": (lambda sm: sm.devices.list(limit=101).collect(), "limit"),
     "blank time zone": (lambda sm: sm.devices.set_time_zone(1, time_zone=" "), "time_zone"),
     "attribute name with a space": (
@@ -1310,6 +1351,11 @@ INVALID: dict[str, tuple[Call, str]] = {
     "custom_attributes.set_value_for_devices",
     "script_jobs.create",
     "apps.list",
+    "devices.restart",
+    "assignment_groups.create",
+    "assignment_groups.update",
+    "custom_configuration_profiles.create",
+    "scripts.create",
 )
 @pytest.mark.parametrize(("call", "field"), list(INVALID.values()), ids=list(INVALID))
 async def test_bad_arguments_are_refused_before_anything_is_sent(
@@ -1320,3 +1366,16 @@ async def test_bad_arguments_are_refused_before_anything_is_sent(
 
     assert caught.value.field == field
     assert fake.requests.all() == []
+
+
+@CLASSIC
+@covers("devices.create", "script_jobs.create")
+async def test_an_id_in_a_form_body_is_sent_as_itself_not_percent_encoded(
+    fake: FakeSimpleMDM, sm: SimpleMDMClient
+) -> None:
+    with pytest.raises(ValidationError):  # the fake wants a number; the form shows what went
+        await sm.devices.create(name="x", group_id="a b")
+    with pytest.raises(ValidationError):
+        await sm.script_jobs.create(script_id="é 1", device_ids=[1])
+    forms = [r.form for r in fake.requests.take()]
+    assert [f.get("group_id") or f.get("script_id") for f in forms] == ["a b", "é 1"]

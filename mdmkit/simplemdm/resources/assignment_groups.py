@@ -9,10 +9,10 @@ from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
-from mdmkit.http.params import check_choice, check_text, form_fields
+from mdmkit.http.params import check_choice, check_range, check_text, form_fields
 from mdmkit.http.paths import path_id
 from mdmkit.simplemdm.models import AssignmentGroup
-from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id, Resource
+from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id, Resource, flag
 
 __all__ = ["GROUP_TYPES", "INSTALL_TYPES", "AssignmentGroups"]
 
@@ -20,6 +20,11 @@ GroupType = Literal["standard", "munki"]
 InstallType = Literal["managed", "self_serve", "default_installs", "managed_updates"]
 GROUP_TYPES = get_args(GroupType)
 INSTALL_TYPES = get_args(InstallType)
+
+
+def _priority(value: int | None) -> int | None:
+    """An assignment group's priority: an integer (the reference gives no range; 32 bits)."""
+    return None if value is None else check_range(value, -(2**31), 2**31 - 1, "priority")
 
 
 class AssignmentGroups(Resource):
@@ -65,11 +70,11 @@ class AssignmentGroups(Resource):
             check_choice(install_type, INSTALL_TYPES, "install_type")
         fields = form_fields(
             name=check_text(name, "name"),
-            auto_deploy=auto_deploy,
-            priority=priority,
+            auto_deploy=flag(auto_deploy, "auto_deploy"),
+            priority=_priority(priority),
             type=type,
             install_type=install_type,
-            app_track_location=app_track_location,
+            app_track_location=flag(app_track_location, "app_track_location"),
         )
         return await self._one("POST", "/assignment_groups", AssignmentGroup, form=fields)
 
@@ -84,8 +89,8 @@ class AssignmentGroups(Resource):
         """Change the name, auto deploy or priority of an assignment group."""
         fields = form_fields(
             name=None if name is None else check_text(name, "name"),
-            auto_deploy=auto_deploy,
-            priority=priority,
+            auto_deploy=flag(auto_deploy, "auto_deploy"),
+            priority=_priority(priority),
         )
         if not fields:
             raise InvalidRequestError("give name, auto_deploy or priority", field="name")

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
-from mdmkit.http.params import check_text, true_false
+from mdmkit.http.params import check_text
 from mdmkit.http.uploads import FileInput, FileSource, FormField
 from mdmkit.simplemdm.envelope import read_one
 from mdmkit.simplemdm.models import CustomConfigurationProfile
-from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id
+from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id, flag
 from mdmkit.simplemdm.resources.profiles import ProfileAssignments
 
 __all__ = ["CustomConfigurationProfiles"]
 
 
 def _options(**flags: bool | None) -> list[FormField]:
-    return [(name, true_false(value)) for name, value in flags.items() if value is not None]
+    return [(name, text) for name, value in flags.items() if (text := flag(value, name))]
 
 
 class CustomConfigurationProfiles(ProfileAssignments):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
+from mdmkit.core.ids import checked_id
 from mdmkit.core.pagination import Paginator
 from mdmkit.http.params import check_choice, check_digits, check_text, form_fields, id_list
 from mdmkit.http.paths import path_id
@@ -80,7 +81,7 @@ class Devices(Resource):
         """
         fields = form_fields(
             name=check_text(name, "name"),
-            group_id=None if group_id is None else path_id(group_id, "group_id"),
+            group_id=None if group_id is None else checked_id(group_id, "group_id"),
         )
         for group in id_list(static_group_ids or (), "static_group_ids"):
             fields.append(("static_group_ids[]", group))
@@ -178,7 +179,10 @@ class Devices(Resource):
         notify_user: bool | None = None,
     ) -> None:
         """Restart the device (macOS options: rebuild the kernel cache, let the user decide)."""
-        fields = form_fields(rebuild_kernel_cache=rebuild_kernel_cache, notify_user=notify_user)
+        fields = form_fields(
+            rebuild_kernel_cache=flag(rebuild_kernel_cache, "rebuild_kernel_cache"),
+            notify_user=flag(notify_user, "notify_user"),
+        )
         await self._command(device_id, "restart", fields=fields)
 
     async def shutdown(self, device_id: Id) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mdmkit.core.errors import InvalidRequestError
+from mdmkit.core.ids import checked_id
 from mdmkit.core.pagination import Paginator
 from mdmkit.http.params import form_fields, ids_csv
 from mdmkit.http.paths import path_id
@@ -63,7 +64,7 @@ class ScriptJobs(Resource):
                 field="device_ids",
             )
         fields = form_fields(
-            script_id=path_id(script_id, "script_id"),
+            script_id=checked_id(script_id, "script_id"),
             **targets,
             custom_attribute=custom_attribute,
             custom_attribute_regex=custom_attribute_regex,

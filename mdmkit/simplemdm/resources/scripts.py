@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mdmkit.core.errors import InvalidRequestError
+from mdmkit.core.interface import checked_flag
 from mdmkit.core.pagination import Paginator
 from mdmkit.http.params import check_text
 from mdmkit.http.paths import path_id
@@ -30,7 +31,8 @@ def _script_fields(
     if name is not None:
         fields.append(("name", check_text(name, "name")))
     if variable_support is not None:
-        fields.append(("variable_support", "1" if variable_support else "0"))
+        supported = checked_flag(variable_support, "variable_support")
+        fields.append(("variable_support", "1" if supported else "0"))
     if content is not None:
         fields.append(("file", content))
     elif file is not None:
