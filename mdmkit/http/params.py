@@ -6,9 +6,10 @@ fix without a round trip, and nothing is sent.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.ids import checked_id
@@ -18,11 +19,13 @@ __all__ = [
     "body_ids",
     "check_choice",
     "check_digits",
+    "check_form_text",
     "check_range",
     "check_text",
     "form_fields",
     "id_list",
     "ids_csv",
+    "json_body",
     "require_exactly_one",
     "true_false",
 ]
@@ -125,3 +128,36 @@ def form_fields(**fields: FormValue) -> list[tuple[str, str]]:
             continue
         pairs.append((name, true_false(value) if isinstance(value, bool) else str(value)))
     return pairs
+
+
+def check_form_text(fields: Iterable[tuple[str, object]]) -> None:
+    """Every name and text value of a form or multipart body writable as UTF-8.
+
+    A lone surrogate (``"\\ud800"``, from a broken decode) would fail in the encoder after
+    the request started; it is an InvalidRequestError naming the field instead.
+    """
+    for name, value in fields:
+        for text in (name, value):
+            if isinstance(text, str) and not _utf8(text):
+                where = name if _utf8(name) else None
+                raise InvalidRequestError(
+                    f"form field {name!r:.60} holds a lone surrogate, which UTF-8 cannot encode",
+                    field=where,
+                )
+
+
+def json_body(value: Any) -> bytes:
+    """``value`` as a compact JSON request body, or an InvalidRequestError when JSON cannot
+    hold it (NaN or an infinity, a set, an object, a cycle, nesting past the recursion limit)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidRequestError(f"the JSON body cannot be written: {exc}", field="json") from None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

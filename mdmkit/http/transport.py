@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import ipaddress
-import json as jsonlib
 import logging
 import math
 import random
@@ -43,6 +42,7 @@ from mdmkit.http.body import (
     read_body,
 )
 from mdmkit.http.hooks import HookKind, RequestEvent, RequestHooks
+from mdmkit.http.params import check_form_text, json_body
 from mdmkit.http.paths import same_origin, url_problem
 from mdmkit.http.ratelimit import Limiter, RateLimiter
 from mdmkit.http.raw import collect
@@ -422,6 +422,12 @@ class Transport:
         given = [form is not None, json is not _NO_JSON, multipart is not None, content is not None]
         if sum(given) > 1:
             raise InvalidRequestError("give at most one of form, json, multipart or content")
+        if form is not None:
+            check_form_text(_pairs(form))
+        if multipart is not None:
+            check_form_text((name, value) for name, value in multipart if isinstance(value, str))
+        if json is not _NO_JSON:
+            json = json_body(json)  # written once, here: what JSON cannot hold is refused
         files = [v for _, v in multipart or () if isinstance(v, FileSource)]
         if content is not None:
             files.append(content)
@@ -683,8 +689,7 @@ class Transport:
             async with content.payload() as payload:
                 yield _Body(payload, {"Content-Type": content.content_type}, empty=False)
         elif json is not _NO_JSON:
-            encoded = jsonlib.dumps(json, separators=(",", ":")).encode()
-            yield _Body(encoded, {"Content-Type": "application/json"}, empty=False)
+            yield _Body(json, {"Content-Type": "application/json"}, empty=False)
         elif form:
             encoded = urlencode(_pairs(form)).encode()
             yield _Body(encoded, {"Content-Type": FORM_TYPE}, empty=False)

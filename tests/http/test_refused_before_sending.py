@@ -8,6 +8,7 @@ fakes' request logs show that nothing was sent.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -159,3 +160,30 @@ async def test_a_malformed_paging_link_is_a_pagination_error_and_not_followed(
     with pytest.raises(PaginationError):
         await manageengine_client.devices.list().collect()
     assert fake_manageengine.requests.count(path="/api/v1/mdm/devices") == 1
+
+
+async def test_text_utf8_cannot_encode_is_refused_in_a_form_and_a_multipart_body(
+    fake_simplemdm: FakeSimpleMDM, simplemdm_client: SimpleMDMClient
+) -> None:
+    device = next(iter(fake_simplemdm.state.devices))
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "message": lambda: simplemdm_client.devices.lock(device, message="Lost \ud800"),
+        "name": lambda: simplemdm_client.apps.create(binary=b"PK", filename="A.ipa", name="\udc00"),
+        "note": lambda: simplemdm_client.request("POST", "/devices", form=[("note", "a\ud83d")]),
+    }
+    for field, call in calls.items():
+        with pytest.raises(InvalidRequestError) as info:
+            await call()
+        assert info.value.field == field
+        assert "lone surrogate" in str(info.value)
+    assert len(fake_simplemdm.requests) == 0
+
+
+@pytest.mark.parametrize("body", [{"x": float("nan")}, {"x": float("inf")}, {1, 2}, object()])
+async def test_a_json_body_json_cannot_hold_is_refused(
+    fake_manageengine: FakeManageEngine, manageengine_client: ManageEngineClient, body: object
+) -> None:
+    with pytest.raises(InvalidRequestError) as info:
+        await manageengine_client.request("POST", "/api/v1/mdm/groups", json=body)
+    assert info.value.field == "json"
+    assert len(fake_manageengine.requests) == 0
