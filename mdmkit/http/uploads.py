@@ -23,7 +23,14 @@ import attrs
 
 from mdmkit.core.errors import InvalidRequestError
 
-__all__ = ["FileInput", "FileSource", "FormField", "UploadProgress", "multipart_body"]
+__all__ = [
+    "FileInput",
+    "FileSource",
+    "FormField",
+    "UploadProgress",
+    "disposition_value",
+    "multipart_body",
+]
 
 FileInput: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO"
 UploadProgress: TypeAlias = Callable[[int, "int | None"], None]
@@ -247,8 +254,8 @@ async def multipart_body(fields: Sequence[FormField]) -> AsyncIterator[aiohttp.M
                 part.set_content_disposition(
                     "form-data",
                     quote_fields=False,
-                    name=_disposition_value(name),
-                    filename=_disposition_value(value.filename),
+                    name=disposition_value(name),
+                    filename=disposition_value(value.filename),
                 )
             else:
                 text = writer.append(value)
@@ -256,11 +263,11 @@ async def multipart_body(fields: Sequence[FormField]) -> AsyncIterator[aiohttp.M
         yield writer
 
 
-def _disposition_value(text: str) -> str:
+def disposition_value(text: str) -> str:
     """A name for Content-Disposition as browsers send it: UTF-8, with only ``"`` CR LF escaped.
 
     aiohttp's default percent-encodes every non-ASCII byte and space, which most servers keep
-    as literal ``%20`` in the file name.
+    as literal ``%20`` in the file name. Multipart parts and a raw upload's header both use it.
     """
     return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 

@@ -162,7 +162,7 @@ def test_guess_content_type(name: str, expected: str) -> None:
 
 
 def test_file_names_are_sent_as_browsers_send_them() -> None:
-    from mdmkit.http.uploads import _disposition_value
+    from mdmkit.http.uploads import disposition_value
 
-    assert _disposition_value("Surf Report é.pkg") == "Surf Report é.pkg"
-    assert _disposition_value('a"b\r\nc.ipa') == "a%22b%0D%0Ac.ipa"
+    assert disposition_value("Surf Report é.pkg") == "Surf Report é.pkg"
+    assert disposition_value('a"b\r\nc.ipa') == "a%22b%0D%0Ac.ipa"

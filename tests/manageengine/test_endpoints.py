@@ -1851,3 +1851,15 @@ async def test_bad_arguments_are_refused_before_anything_is_sent(
 
     assert caught.value.field == field
     assert fake.requests.all() == []
+
+
+@covers("files.upload")
+async def test_a_legacy_upload_escapes_a_quote_in_the_file_name(
+    fake: FakeManageEngine, clock: FakeClock
+) -> None:
+    async with client_for(fake, clock, upload_strategy="legacy") as legacy:
+        uploaded = await legacy.files.upload(APK, filename='Field "Notes".apk')
+
+    (upload,) = fake.requests.take()
+    assert upload.headers["Content-Disposition"] == 'attachment; filename="Field %22Notes%22.apk"'
+    assert uploaded.file_name == "Field %22Notes%22.apk"  # as browsers send it: not cut at '"'

@@ -15,7 +15,7 @@ from mdmkit.http.convert import structure_model
 from mdmkit.http.params import check_choice
 from mdmkit.http.paths import path_id
 from mdmkit.http.response import Response
-from mdmkit.http.uploads import FileInput, FileSource
+from mdmkit.http.uploads import FileInput, FileSource, disposition_value
 from mdmkit.manageengine.models import FileStatus, UploadedFile
 from mdmkit.manageengine.resources._base import API, Id, Resource
 
@@ -83,7 +83,7 @@ class Files(Resource):
                 f"{API}/files",
                 content=file,
                 headers={
-                    "Content-Disposition": f'attachment; filename="{file.filename}"',
+                    "Content-Disposition": _attachment(file.filename),
                     "Accept": "application/json",
                 },
             )
@@ -148,3 +148,8 @@ class Files(Resource):
                     status=state.status,
                 )
             await sleep(interval)
+
+
+def _attachment(filename: str) -> str:
+    """The legacy upload's Content-Disposition, its name escaped as multipart parts are."""
+    return f'attachment; filename="{disposition_value(filename)}"'
