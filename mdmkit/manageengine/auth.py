@@ -37,6 +37,7 @@ from mdmkit.core.errors import (
     ServerError,
     TransportError,
 )
+from mdmkit.http import jsonbody
 from mdmkit.http.hooks import host_of
 from mdmkit.http.logs import prefix
 from mdmkit.http.retry import FAILED_STATUSES, RetryPolicy, backoff_delay
@@ -206,11 +207,11 @@ class FileTokenStore:
 
     def _read(self) -> dict[str, Any]:
         try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
+            with open(self.path, "rb") as handle:
+                data = jsonbody.loads(handle.read())  # bounded: a deep nesting is refused
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # jsonbody's InvalidJSONError is a ValueError
             return {}  # a corrupt store costs one mint, never a crash
         tokens = data.get("tokens") if isinstance(data, dict) else None
         return tokens if isinstance(tokens, dict) else {}

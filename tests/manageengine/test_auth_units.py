@@ -170,6 +170,28 @@ async def test_file_store_is_private_atomic_and_shared(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"tokens": ' + '{"k": ' * 5000 + "1" + "}" * 5001,
+        '{"tokens": {"k": {"access_token": "a", "expires_in": NaN}}}',
+        b"\xff\xfe not utf-8",
+    ],
+    ids=["deep list", "deep tokens", "NaN", "not UTF-8"],
+)
+async def test_a_file_store_nested_too_deep_or_broken_reads_as_empty(
+    tmp_path: Path, content: str | bytes
+) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    store = FileTokenStore(path)
+    assert await store.load("k") is None  # a mint, not a RecursionError
+    await store.save("k", {"access_token": "a", "expires_at": 5})  # and the file is mended
+    assert await store.load("k") == {"access_token": "a", "expires_at": 5}
+
+
+@pytest.mark.anyio
 async def test_file_store_lock_excludes_a_second_instance(tmp_path: Path) -> None:
     import anyio
 
