@@ -9,8 +9,10 @@ ConfigurationError, InvalidRequestError, or ValueError from a converter hook (wh
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,6 +29,7 @@ from mdmkit.core.errors import (
     ResponseFormatError,
 )
 from mdmkit.core.ids import checked_id
+from mdmkit.http.body import BodyTooLarge, CorruptBody, Decoder
 from mdmkit.http.convert import (
     make_converter,
     structure_model,
@@ -416,3 +419,43 @@ def test_checked_id_gives_text_safe_in_a_path_and_a_body(value: object) -> None:
     assert text.isprintable()
     number = body_id(value, "device_id")
     assert str(number) == text
+
+
+def _streams(data: bytes) -> st.SearchStrategy[tuple[str, bytes]]:
+    return st.sampled_from(
+        [
+            ("gzip", gzip.compress(data)),
+            ("deflate", zlib.compress(data)),
+            ("deflate", zlib.compress(data)[2:-4]),  # raw deflate, as some servers send
+            ("gzip", gzip.compress(data) * 2),
+            ("identity", data),
+        ]
+    )
+
+
+COMPRESSED = st.one_of(
+    st.binary(max_size=3000).flatmap(_streams),
+    st.tuples(st.sampled_from(["gzip", "deflate"]), st.binary(max_size=200)),
+    st.binary(max_size=3000).flatmap(_streams).map(lambda s: (s[0], s[1][: len(s[1]) // 2])),
+)
+
+
+@PARSERS
+@given(COMPRESSED, st.integers(0, 5000), st.integers(1, 700))
+def test_the_decoder_yields_at_most_its_room_or_says_why_not(
+    stream: tuple[str, bytes], room: int, chunk: int
+) -> None:
+    """Any bytes under any encoding, fed in any chunks: at most ``room`` bytes come out, and
+    the only errors are BodyTooLarge and CorruptBody (which read_body types)."""
+    encoding, data = stream
+    decoder = Decoder(encoding)
+    out = b""
+    try:
+        for start in range(0, len(data), chunk):
+            for piece in decoder.feed(data[start : start + chunk], room - len(out)):
+                out += piece
+        decoder.finish()
+    except (BodyTooLarge, CorruptBody):
+        assert len(out) <= room
+        return
+    assert len(out) <= room

@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 import attrs
 import pytest
 from authlib.oauth2.rfc6749 import OAuth2Token
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from mdmkit.core.errors import MDMError, OAuthError, PaginationError
+from mdmkit.core.models import App, AppAssignment, Device, Group, InstallMode
 from mdmkit.http.convert import structure_model
 from mdmkit.http.response import ErrorDetail, Response
+from mdmkit.manageengine import mapping
 from mdmkit.manageengine import models as native
 from mdmkit.manageengine.envelope import Collection, parse_error, read_collection, read_object
 from mdmkit.manageengine.paging import NextLinks
@@ -269,3 +271,120 @@ def test_token_refusals_are_oauth_errors(data: dict[str, Any]) -> None:
         lambda: token_error(data, 200, "https://accounts.zoho.eu", cooldown=600), OAuthError
     )
     assert isinstance(error, OAuthError)
+
+
+# -- the neutral mapping of whatever the parsers let through ------------------------------------
+
+REALISTIC[native.Group] = {
+    "group_id": 108870000005000001,
+    "name": "Sales",
+    "group_type": 6,
+    "member_count": "3",
+}
+
+
+CODES = st.integers(min_value=-5, max_value=40) | st.integers(min_value=0, max_value=2**63)
+TEXTS = (
+    st.none() | st.sampled_from(["", "--", "0", "iPhone", "ios", "android"]) | st.text(max_size=8)
+)
+LABELS = st.lists(
+    st.fixed_dictionaries(
+        {"release_label_id": st.integers(min_value=1, max_value=2**62)},
+        optional={"release_label_type": CODES | st.none(), "release_label_name": TEXTS},
+    ),
+    max_size=3,
+)
+MAPPED_FIELDS: dict[type, dict[str, st.SearchStrategy[Any]]] = {
+    native.App: {"app_type": CODES, "platform_type": CODES, "release_labels": LABELS},
+    native.Device: {
+        "platform_type": TEXTS | CODES,
+        "platform_type_id": CODES,
+        "managed_status": CODES,
+        "device_name": TEXTS,
+        "model_name": TEXTS,
+        "imei": TEXTS | st.lists(TEXTS, max_size=2),
+        "user": st.none() | st.just({}) | st.fixed_dictionaries({"user_email": TEXTS}),
+        "os": st.none() | st.fixed_dictionaries({"platform_type": CODES}),
+    },
+    native.Group: {"group_type": CODES | st.none(), "name": TEXTS},
+    native.DeviceSummary: {
+        "group": st.lists(
+            st.fixed_dictionaries({"group_id": st.integers(min_value=1, max_value=2**62)}),
+            max_size=3,
+        )
+    },
+}
+
+
+def _mostly_realistic(cls: type) -> st.SearchStrategy[dict[str, Any]]:
+    """The realistic object of ``cls`` with a few of the fields the mapping reads given
+    values it may not expect (unknown codes, blanks, "--"), sometimes one any JSON at all."""
+    names = [f.name for f in attrs.fields(cls) if f.name != "raw"]
+    anything = st.dictionaries(st.sampled_from(names), json_values, max_size=1)
+    typed = st.fixed_dictionaries({}, optional=MAPPED_FIELDS[cls])
+    return st.tuples(typed, anything | st.just({})).map(
+        lambda swaps: {**REALISTIC[cls], **swaps[0], **swaps[1]}
+    )
+
+
+def _neutral(cls: type, item: Any, summary: Any) -> list[Any]:
+    if cls is native.Device:
+        return [mapping.device(item, "me"), mapping.device(item, "me", summary=summary)]
+    if cls is native.Group:
+        return [mapping.group(item, "me")]
+    label = mapping.stable_label(item)
+    made = [] if label is None else mapping.assignments(
+        str(item.app_id), label, InstallMode.AUTOMATIC, "me", devices=["1"], groups=["2"]
+    )  # fmt: skip
+    return [mapping.app(item, "me"), *made]
+
+
+@settings(PROPERTY, max_examples=200)
+@given(
+    case=st.sampled_from([native.Device, native.App, native.Group]).flatmap(
+        lambda cls: st.tuples(st.just(cls), _mostly_realistic(cls))
+    ),
+    summary=st.just(REALISTIC[native.DeviceSummary]) | _mostly_realistic(native.DeviceSummary),
+)
+def test_a_parsed_model_maps_to_the_neutral_one_or_an_mdm_error(
+    case: tuple[type, dict[str, Any]], summary: dict[str, Any]
+) -> None:
+    cls, data = case
+    item = outcome(lambda: structure_model(CONVERTER, data, cls), cls)
+    parsed = outcome(lambda: structure_model(CONVERTER, summary, native.DeviceSummary), object)
+    event("parsed" if not isinstance(item, MDMError) else "refused by the parser")
+    if isinstance(item, MDMError):
+        return
+    known = None if isinstance(parsed, MDMError) else parsed  # a refused summary: groups unknown
+    made = outcome(lambda: _neutral(cls, item, known), list)
+    event("mapped" if isinstance(made, list) else "refused by the mapping")
+    if isinstance(made, list):
+        assert all(isinstance(m, Device | App | Group | AppAssignment) for m in made)
+
+
+error_shapes = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "error_code": json_values | st.integers() | st.sampled_from(["COM0008", "COM0013"]),
+            "error_description": json_values,
+            "localized_error_description": json_values,
+        },
+    ),
+    st.fixed_dictionaries({}, optional={"errorCode": json_values, "errorMsg": json_values}),
+    st.fixed_dictionaries({"error": json_values}, optional={"error_description": json_values}),
+)
+
+
+@PROPERTY
+@given(error_shapes, st.integers(min_value=400, max_value=599))
+def test_documented_error_shapes_with_any_values_give_a_detail(data: Any, status: int) -> None:
+    """Both of ManageEngine's error shapes (and Zoho's), their fields holding anything."""
+    body = json.dumps(data).encode()
+    detail = outcome(lambda: parse_error(status, {}, body), ErrorDetail)
+    assert isinstance(detail, ErrorDetail)
+    assert isinstance(detail.message, str)
+    assert detail.message
+    assert detail.code is None or isinstance(detail.code, str)
+    token = outcome(lambda: token_error_detail(status, {}, body), ErrorDetail)
+    assert isinstance(token, ErrorDetail)

@@ -14,13 +14,14 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from mdmkit.core.errors import MDMError
+from mdmkit.core.models import App, AppAssignment, Device, Group
 from mdmkit.http.convert import make_converter
 from mdmkit.http.response import ErrorDetail, Response
-from mdmkit.simplemdm import models
+from mdmkit.simplemdm import mapping, models
 from mdmkit.simplemdm.envelope import flatten, parse_error, read_list, read_one
 from mdmkit.simplemdm.webhooks import EVENT_TYPES, WebhookEvent, parse_webhook
 
@@ -187,3 +188,103 @@ def test_every_model_parses_a_minimal_resource(cls: type[Any]) -> None:
     ident: Any = "email_address" if cls in named else 1
     payload: dict[str, Any] = {"data": {"type": "x", "id": ident, "attributes": {}}}
     assert isinstance(read_one(response(payload), cls, converter), cls)
+
+
+# -- the neutral mapping of whatever the parsers let through ------------------------------------
+
+MAPPED: dict[type[Any], Callable[[Any, mapping.Experience], list[Any]]] = {
+    models.Device: lambda m, e: [mapping.to_device(m, source="sm")],
+    models.App: lambda m, e: [mapping.to_app(m, source="sm")],
+    models.DeviceGroup: lambda m, e: [mapping.to_device_group(m, source="sm")],
+    models.AssignmentGroup: lambda m, e: [
+        mapping.to_assignment_group(m, e, source="sm"),
+        *mapping.assignments_of(m, e, source="sm"),
+        mapping.carrier_app_id(m),
+    ],
+}
+
+
+def _mostly(documented: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """What SimpleMDM documents for a field 15 times in 16, else any hostile value."""
+    return st.integers(0, 15).flatmap(lambda roll: values if roll == 0 else documented)
+
+
+def _related(kind: str) -> st.SearchStrategy[Any]:
+    ids = st.lists(st.integers(min_value=1, max_value=10**6), max_size=3)
+    return _mostly(ids.map(lambda found: {"data": [{"type": kind, "id": i} for i in found]}))
+
+
+TEXT = st.text(max_size=12)
+ATTRIBUTES: dict[type[Any], dict[str, st.SearchStrategy[Any]]] = {
+    models.Device: {
+        "name": TEXT,
+        "device_name": TEXT,
+        "product_name": st.sampled_from(["iPhone15,2", "iPad13,1", "MacBookPro18,1", "Mac"]),
+        "model_name": st.sampled_from(["iPhone 14 Pro", "iPad Pro", "MacBook Pro", "Apple TV"]),
+        "status": st.sampled_from(["enrolled", "unenrolled", "awaiting enrollment", "retired"]),
+        "serial_number": TEXT,
+        "os_version": st.sampled_from(["17.4", "14.5", ""]),
+        "last_seen_at": st.sampled_from(["2024-05-01T12:00:00-07:00", "2022-06-21T21:09:52Z"]),
+    },
+    models.App: {
+        "name": TEXT,
+        "app_type": st.sampled_from(
+            ["app store", "enterprise", "custom b2b", "apple store", "shared", "macos"]
+        ),
+        "platform_support": st.sampled_from(["iOS", "macOS", "tvOS", "iOS,macOS"]),
+        "bundle_identifier": TEXT,
+        "version": TEXT,
+    },
+    models.DeviceGroup: {"name": TEXT},
+    models.AssignmentGroup: {
+        "name": TEXT,
+        "type": st.sampled_from(["standard", "munki", "static", "dynamic"]),
+        "group_type": st.sampled_from(["dynamic", "static"]) | st.none(),
+        "install_type": st.sampled_from(
+            ["managed", "self_serve", "default_installs", "managed_updates"]
+        ),
+        "auto_deploy": st.booleans() | st.none(),
+        "priority": st.integers(min_value=0, max_value=20),
+    },
+}
+RELATED = {
+    models.AssignmentGroup: {
+        "apps": _related("app"),
+        "devices": _related("device"),
+        "device_groups": _related("device_group"),
+    },
+    models.Device: {"device_group": _related("device_group")},
+}
+
+
+@st.composite
+def realistic(draw: st.DrawFn) -> tuple[type[Any], Any]:
+    """A model with its documented attributes, some of them swapped for hostile values."""
+    cls = draw(st.sampled_from(sorted(MAPPED, key=lambda c: c.__name__)))
+    fields = {name: _mostly(strategy) for name, strategy in ATTRIBUTES[cls].items()}
+    related = RELATED.get(cls, {})
+    resource = {
+        "type": "x",
+        "id": draw(_mostly(st.integers(min_value=1, max_value=10**6))),
+        "attributes": draw(st.fixed_dictionaries({}, optional=fields)),
+        "relationships": draw(st.fixed_dictionaries({}, optional=related)),
+    }
+    return cls, {"data": resource}
+
+
+@settings(CHECKS, max_examples=200)
+@given(case=realistic(), experience=st.sampled_from(list(mapping.Experience)))
+def test_a_parsed_model_maps_to_the_neutral_one_or_a_typed_error(
+    case: tuple[type[Any], Any], experience: mapping.Experience
+) -> None:
+    """What read_one accepts, the adapter maps: a neutral model, or an MDMError (e.g. an
+    app-carrying group asked for as a group of devices), never a TypeError or KeyError."""
+    cls, payload = case
+    native = typed(lambda: read_one(response(payload), cls, converter))
+    event("parsed" if native is not None else "refused by the parser")
+    if native is None:
+        return
+    found = typed(lambda: MAPPED[cls](native, experience))
+    event("mapped" if found is not None else "refused by the mapping")
+    for item in found or []:
+        assert item is None or isinstance(item, (Device, App, Group, AppAssignment, int))
