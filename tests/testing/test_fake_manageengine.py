@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import aiohttp
+import anyio
 import pytest
 
 from mdmkit.testing import FakeClock, FakeManageEngine
-from mdmkit.testing.faults import Drop, RateLimited
+from mdmkit.testing.faults import Drop, Latency, RateLimited
 from tests.testing.fakeapi import MDM, Api, mint, oauth, serve_cli
 
 pytestmark = pytest.mark.anyio
@@ -52,6 +53,26 @@ async def test_a_token_works_until_it_expires(me_fake: FakeManageEngine, clock: 
         assert (await api.get(f"{MDM}/devices?limit=1")).status == 200
         me_fake.accounts.expire_tokens()
         assert (await api.get(f"{MDM}/devices?limit=1")).status == 401
+
+
+async def test_a_token_that_expires_while_its_request_waits_is_still_authorized(
+    me_api: Api, me_fake: FakeManageEngine
+) -> None:
+    """Found by make soak: the scope check looked the token up again after an injected
+    latency, so a token expired meanwhile answered 403 "Insufficient scope" (not the 200 a
+    server that checked it on arrival gives)."""
+    me_fake.faults.add(Latency(0.2), route="GET */users")
+    replies: list[int] = []
+    async with anyio.create_task_group() as group:
+
+        async def ask() -> None:
+            replies.append((await me_api.get(f"{MDM}/users")).status)
+
+        group.start_soon(ask)
+        await anyio.sleep(0.1)
+        me_fake.accounts.expire_tokens()  # while the request sleeps in the fake
+    assert replies == [200]
+    assert (await me_api.get(f"{MDM}/users")).status == 401  # the next one is refused
 
 
 @pytest.mark.parametrize(

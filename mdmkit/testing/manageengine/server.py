@@ -204,10 +204,14 @@ class FakeManageEngine(FakeServer[ManageEngineState]):
         return token is not None and self.accounts.validate(token) is not None
 
     def authorize(self, route: Route[ManageEngineState], request: web.Request) -> None:
-        """403 COM0013 naming the scope when the token lacks the endpoint's."""
+        """403 COM0013 naming the scope when the token lacks the endpoint's.
+
+        The token is the one authenticated when the request arrived: one that expired since
+        (during an injected latency, say) keeps its scopes, as a server checks a token once.
+        """
         if self.on_premises:
             return
-        token = self.accounts.validate(self._bearer(request) or "")
+        token = self.accounts.state.access_tokens.get(self._bearer(request) or "")
         needed = required_scopes(route.method, route.path)
         if token is None or not any(grants(token.scopes, scope) for scope in needed):
             raise Problem(403, f"Insufficient scope: {needed[0]} is required", code="COM0013")
