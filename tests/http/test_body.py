@@ -235,6 +235,30 @@ async def test_an_announced_size_past_the_limit_is_refused_before_reading(
     assert peak_memory() < 4 * MiB  # nothing of the 512 MiB was kept
 
 
+async def empty_blocks(request: web.Request) -> web.StreamResponse:
+    """A zlib stream of 5 MiB of empty stored blocks: it inflates to nothing at all."""
+    block = b"\x00\x00\x00\xff\xff"  # not final, stored, 0 bytes long
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"\x78\x9c"
+        for _ in range(5 * MiB // (len(block) * 4096)):
+            yield block * 4096
+        yield b"\x01\x00\x00\xff\xff" + zlib.adler32(b"").to_bytes(4, "big")
+
+    return await stream(request, chunks, headers={"Content-Encoding": "deflate"})
+
+
+async def test_input_past_the_limit_is_too_large_though_it_inflates_to_nothing() -> None:
+    """Reading stops at max_response_size received, not only inflated: otherwise a body of
+    empty deflate blocks keeps the client reading as long as the server likes."""
+    async with (
+        stream_server({"empty": empty_blocks}) as server,
+        SimpleMDMClient("key", base_url=server.url, max_response_size=MiB) as sm,
+    ):
+        with pytest.raises(ResponseTooLargeError):
+            await sm.request("GET", "/empty")
+
+
 async def test_a_body_of_exactly_the_limit_is_delivered_whole(hostile: Any) -> None:
     limit = len(JSON_HEAD) + 2 * MiB
     async with SimpleMDMClient("key", base_url=hostile.url, max_response_size=limit) as sm:
