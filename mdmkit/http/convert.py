@@ -33,10 +33,13 @@ from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
 from mdmkit.core.errors import ResponseFormatError
+from mdmkit.http.compiled import HOOK, ModelConverter
+from mdmkit.http.compiled import identity as _identity
 
 __all__ = [
     "hooked",
     "make_converter",
+    "plain_structure",
     "structure_model",
     "to_bool",
     "to_datetime",
@@ -76,6 +79,8 @@ def to_int(value: object, _: object = None) -> int:
 
 def to_float(value: object, _: object = None) -> float:
     """A finite number from a JSON number or a decimal string such as ``"75.13"``."""
+    if type(value) is float and value - value == 0.0:  # the common case: a finite float
+        return value
     number = math.nan
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = _as_float(value)
@@ -106,20 +111,26 @@ def to_str(value: object, _: object = None) -> str:
 
 def to_datetime(value: object, _: object = None) -> datetime:
     """An aware datetime from ISO 8601 text or epoch seconds/milliseconds; naive means UTC."""
-    if isinstance(value, datetime):
+    if type(value) is str and ":" in value and value.isascii():  # ISO text (never an epoch)
+        parsed = _from_iso(value)
+    elif isinstance(value, datetime):
         parsed = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
         parsed = _from_epoch(value)
     elif isinstance(value, str) and _INTEGER.fullmatch(value):
         parsed = _from_epoch(int(value))
     elif isinstance(value, str) and value.isascii():
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"not a date: {value!r:.60}") from None
+        parsed = _from_iso(value)
     else:
         raise ValueError(f"not a date: {value!r:.60}")
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _from_iso(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a date: {text!r:.60}") from None
 
 
 def _from_epoch(number: int | float) -> datetime:
@@ -129,10 +140,6 @@ def _from_epoch(number: int | float) -> datetime:
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):  # past year 9999, NaN, or the platform's range
         raise ValueError(f"not a date: epoch {number!r:.40} is out of range") from None
-
-
-def _identity(value: Any, _: object) -> Any:
-    return value
 
 
 def _kind(value: object) -> str:
@@ -179,9 +186,17 @@ def _object_hook(cls: Any, converter: cattrs.Converter) -> Callable[[Any, Any], 
     return structure_object
 
 
-def make_converter() -> cattrs.Converter:
-    """A converter with the tolerant hooks; models with a ``raw`` field keep their input there."""
-    converter = cattrs.Converter(forbid_extra_keys=False, detailed_validation=True)
+def make_converter() -> ModelConverter:
+    """A converter with the tolerant hooks; models with a ``raw`` field keep their input there.
+
+    It also writes a fast structure function per model (``mdmkit.http.compiled``), which
+    ``structure_model`` tries first; the plain cattrs path below stays the reference.
+    """
+    converter = ModelConverter(
+        pass_through={to_str: str, to_int: int, to_bool: bool},
+        forbid_extra_keys=False,
+        detailed_validation=True,
+    )
     converter.register_structure_hook(bool, to_bool)
     converter.register_structure_hook(int, to_int)
     converter.register_structure_hook(float, to_float)
@@ -208,9 +223,6 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-HOOK = "mdmkit.structure"
-
-
 def hooked(hook: Any, **field_args: Any) -> Any:
     """An attrs field structured by ``hook(value, type)`` instead of by its annotation."""
     return attrs.field(metadata={HOOK: hook}, **field_args)
@@ -232,6 +244,23 @@ def structure_model(
         raise ResponseFormatError(
             f"expected an object for {cls.__name__}, got {_kind(data)}", excerpt=_shown(data)
         )
+    generated = converter.generated(cls) if isinstance(converter, ModelConverter) else None
+    if generated is not None:
+        try:
+            return generated(data, data if raw is None else raw)  # type: ignore[no-any-return]
+        except Exception:
+            pass  # declined: the plain path says what is wrong (or structures what was declined)
+    return plain_structure(converter, data, cls, raw=raw)
+
+
+def plain_structure(
+    converter: cattrs.Converter,
+    data: Mapping[str, Any],
+    cls: type[T],
+    *,
+    raw: Mapping[str, Any] | None = None,
+) -> T:
+    """``structure_model`` through the converter's cattrs hooks alone: the reference path."""
     try:
         return converter.structure({**data, "raw": data if raw is None else raw}, cls)
     except Exception as exc:

@@ -12,7 +12,7 @@ Apple ones client-side (``SERVER_PLATFORMS`` and ``EXACT_ON_SERVER`` say which).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mdmkit.core.models import (
     App,
@@ -30,6 +30,7 @@ from mdmkit.core.models import (
     TargetKind,
     Vendor,
 )
+from mdmkit.http.compiled import builder
 from mdmkit.manageengine import models as native
 
 __all__ = [
@@ -160,12 +161,18 @@ def device_status(item: native.Device) -> DeviceStatus:
     return DEVICE_STATUSES.get(item.managed_status, DeviceStatus.UNKNOWN)
 
 
+if TYPE_CHECKING:
+    _new_device = Device  # what the builder takes and gives, checked
+else:
+    _new_device = builder(Device)  # a neutral Device without a setattr call a field
+
+
 def device(
     item: native.Device, source: str, *, summary: native.DeviceSummary | None = None
 ) -> Device:
     """A neutral Device; ``group_ids`` come from the ``summary`` (list items carry no groups,
     and a device without a summary has groups unknown: ``group_ids_known`` False)."""
-    return Device(
+    return _new_device(
         id=str(item.device_id),
         name=item.device_name,
         serial_number=item.serial_number,

@@ -104,27 +104,39 @@ def flatten(resource: Mapping[str, Any]) -> dict[str, Any]:
     ``attributes`` and ``relationships`` must be objects and each relationship
     ``{"data": null | {...} | [{...}, ...]}``: anything else is a ResponseFormatError.
     """
-    flat: dict[str, Any] = dict(_object(resource, "attributes"))
+    attributes = resource.get("attributes")
+    flat: dict[str, Any] = (
+        attributes.copy() if type(attributes) is dict else dict(_object(resource, "attributes"))
+    )
     if "id" in resource:
         flat["id"] = resource["id"]
     if "type" in resource:
         flat["resource_type"] = resource["type"]
-    for name, relation in _object(resource, "relationships").items():
-        if not isinstance(relation, Mapping):
-            raise _shape_error(f"relationship {name!r} (an object with 'data')", relation)
-        data = relation.get("data")
-        if isinstance(data, list):
-            flat[f"{_singular(name)}_ids"] = [_linked(name, item) for item in data]
-            if name in RICH_RELATIONSHIPS:
-                field, read = RICH_RELATIONSHIPS[name]
-                flat[field] = read(data)
-        elif data is None or isinstance(data, Mapping):
-            flat[f"{name}_id"] = None if data is None else data.get("id")
-        else:
-            raise _shape_error(
-                f"the data of relationship {name!r} (null, an object or a list)", data
-            )
+    if resource.get("relationships") is not None:
+        for name, relation in _object(resource, "relationships").items():
+            _relate(flat, name, relation)
     return flat
+
+
+def _relate(flat: dict[str, Any], name: str, relation: object) -> None:
+    """Add one relationship to ``flat``: ``<name>_id``, or ``<singular>_ids`` for a list."""
+    data = relation.get("data") if isinstance(relation, Mapping) else _MISSING
+    if type(data) is dict or data is None:
+        flat[f"{name}_id"] = None if data is None else data.get("id")
+    elif isinstance(data, list):
+        flat[f"{_singular(name)}_ids"] = [_linked(name, item) for item in data]
+        if name in RICH_RELATIONSHIPS:
+            field, read = RICH_RELATIONSHIPS[name]
+            flat[field] = read(data)
+    elif data is _MISSING:
+        raise _shape_error(f"relationship {name!r} (an object with 'data')", relation)
+    elif isinstance(data, Mapping):
+        flat[f"{name}_id"] = data.get("id")
+    else:
+        raise _shape_error(f"the data of relationship {name!r} (null, an object or a list)", data)
+
+
+_MISSING: Any = object()  # a relationship that is not an object has no "data"
 
 
 def _structure(converter: cattrs.Converter, resource: object, cls: type[T]) -> T:

@@ -12,8 +12,10 @@ mdmkit creates to carry app assignments (named ``"mdmkit: <app> (<id>)"``) still
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.models import (
@@ -31,6 +33,7 @@ from mdmkit.core.models import (
     TargetKind,
     Vendor,
 )
+from mdmkit.http.compiled import builder
 from mdmkit.simplemdm import models as native
 
 __all__ = [
@@ -129,6 +132,7 @@ def native_id(value: str, field: str) -> int:
 # -- devices -----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)  # a fleet has few distinct models; listing asks per device
 def platform_of(product_name: str | None, model_name: str | None) -> Platform:
     """The platform from ``product_name`` ("iPhone16,2"), else ``model_name`` ("iPad Air")."""
     for text in (product_name, model_name):
@@ -154,13 +158,19 @@ def group_id(kind: str, ident: int) -> str:
     return f"{kind}:{ident}"
 
 
+if TYPE_CHECKING:
+    _new_device = Device  # what the builder takes and gives, checked
+else:
+    _new_device = builder(Device)  # a neutral Device without a setattr call a field
+
+
 def to_device(device: native.Device, *, source: str) -> Device:
     """A neutral Device; SimpleMDM has no device user e-mail (``managed_apple_id`` stays
     in ``native``) and names only the legacy device group a device is in."""
     groups = (
         () if device.device_group_id is None else (group_id(DEVICE_GROUP, device.device_group_id),)
     )
-    return Device(
+    return _new_device(
         id=str(device.id),
         name=device.name,
         serial_number=device.serial_number,
