@@ -3,25 +3,33 @@
 Beyond what ``json.loads`` refuses, it refuses what would break later: nesting deeper than
 ``MAX_DEPTH`` (``repr``, cattrs and recursion would fail on it), ``NaN``/``Infinity``,
 numbers that overflow to infinity, and lone surrogates that no encoder can write.
+
+With the ``speed`` extra installed (orjson), orjson decodes the bytes bodies it reads as
+``json`` does; any body it refuses goes through ``json`` (whose words the error keeps), and
+so does any body holding an integer literal past 64 bits (which orjson makes a float), so
+results and errors are the same either way. ``use_fast_decoder(False)`` turns it off.
 """
 
 from __future__ import annotations
 
+import gc
+import importlib
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from mdmkit.core.errors import ResponseFormatError
 
-__all__ = ["MAX_DEPTH", "InvalidJSONError", "excerpt", "loads"]
+__all__ = ["MAX_DEPTH", "InvalidJSONError", "excerpt", "fast_decoder", "loads", "use_fast_decoder"]
 
 MAX_DEPTH = 64  # MDM bodies nest under 10 levels; this leaves room and stays far from recursion
 TOO_DEEP = f"JSON nested deeper than {MAX_DEPTH} levels"
 LONE_SURROGATE = "a JSON string holds a lone surrogate, which no encoder can write"
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # how a lone surrogate enters JSON text
 _CONTAINERS = (dict, list)
+_UTF8 = ("utf-8", "utf-8-sig")
 
 
 class InvalidJSONError(ResponseFormatError, ValueError):
@@ -43,7 +51,17 @@ def loads(body: bytes | str, *, status: int | None = None, url: str = "") -> Any
     ``status`` and ``url`` say where the body came from, for the error. The error never
     chains the decoder's own exception, which holds the whole body (and any secret in it).
     """
-    problem: str | None
+    problem: str | None = None
+    fast = _fast if _fast is not _UNLOADED else _load_fast()
+    if fast is not None and isinstance(body, bytes) and not _may_not_fit_64_bits(body):
+        try:
+            data = fast(body)
+        except Exception:
+            pass  # refused: json below says why in its own words (or reads what orjson cannot)
+        else:  # (orjson refuses the bytes that would give a lone surrogate)
+            if _may_be_too_deep(data) and _too_deep(data):
+                raise _error(TOO_DEEP, body, status, url)
+            return data
     try:
         data = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
@@ -55,12 +73,45 @@ def loads(body: bytes | str, *, status: int | None = None, url: str = "") -> Any
     except ValueError as exc:  # bytes that are not UTF-8, an integer past Python's digit limit
         problem = f"response body is not JSON: {str(exc)[:120]}"
     else:
-        problem = _problem_in(data, body)
-        if problem is None:
+        if _may_be_too_deep(data) and _too_deep(data):
+            problem = TOO_DEEP
+        elif _may_hold_surrogate(body) and any(_has_surrogate(s) for s in _strings(data)):
+            problem = LONE_SURROGATE
+        else:
             return data
+    raise _error(problem, body, status, url)
+
+
+def _error(problem: str, body: bytes | str, status: int | None, url: str) -> InvalidJSONError:
     error = InvalidJSONError(problem, status=status, excerpt=excerpt(body), url=url)
     error.problem = problem
-    raise error
+    return error
+
+
+_UNLOADED: Any = object()
+_fast: Callable[[bytes | str], Any] | None = _UNLOADED
+_fast_enabled = True
+
+
+def _load_fast() -> Callable[[bytes | str], Any] | None:
+    """orjson's ``loads`` when the speed extra is installed (imported on first use)."""
+    global _fast
+    try:
+        _fast = importlib.import_module("orjson").loads if _fast_enabled else None
+    except ImportError:
+        _fast = None
+    return _fast
+
+
+def fast_decoder() -> str | None:
+    """The name of the faster decoder in use ("orjson"), or None when ``json`` decodes alone."""
+    return "orjson" if (_fast if _fast is not _UNLOADED else _load_fast()) is not None else None
+
+
+def use_fast_decoder(enabled: bool = True) -> None:
+    """Use orjson where it is installed (the default), or not: ``json`` then decodes alone."""
+    global _fast, _fast_enabled
+    _fast_enabled, _fast = enabled, _UNLOADED
 
 
 def _refuse_constant(name: str) -> Any:
@@ -74,22 +125,39 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def _problem_in(data: Any, body: bytes | str) -> str | None:
-    """What ``data`` holds that it must not: too deep a nesting, or a lone surrogate.
+def _may_be_too_deep(data: Any) -> bool:
+    """False when ``data`` surely nests no deeper than ``MAX_DEPTH``, found by the collector's
+    C walk: its tracked objects are the lists and dicts, less the dicts of plain values (which
+    end a path one level down), so its count of levels is short by one at most."""
+    level = [data]
+    for _ in range(MAX_DEPTH):
+        level = list(filter(gc.is_tracked, gc.get_referents(*level)))
+        if not level:
+            return False
+    return True
 
-    The body says cheaply when neither can be there; a walk of the data confirms the rest.
+
+_DIGIT_CLASSES = bytes(
+    ord("0") if 48 <= i <= 57 else ord("-") if i == ord("-") else ord(" ") for i in range(256)
+)
+_LONG_NUMBER = re.compile(rb'(?<!["0-9.eE+-])-?[0-9]{19,}')  # not in a string, nor a fraction
+_SAFE_INTEGERS = range(-(2**63), 2**64)  # what orjson reads as an int (int64 and uint64)
+
+
+def _may_not_fit_64_bits(body: bytes) -> bool:
+    """Whether ``body`` may hold an integer literal past 64 bits, which orjson makes a float.
+
+    One pass classes the bytes; only a run of 20 digits (or a minus and 19) is then read, with
+    the byte before it (a quote starts a string, never a number), and compared with 64 bits.
     """
-    if _openings(body) > MAX_DEPTH and _too_deep(data):
-        return TOO_DEEP
-    if _may_hold_surrogate(body) and any(_has_surrogate(s) for s in _strings(data)):
-        return LONE_SURROGATE
-    return None
-
-
-def _openings(body: bytes | str) -> int:
-    if isinstance(body, str):
-        return body.count("[") + body.count("{")
-    return body.count(b"[") + body.count(b"{")
+    classes = body.translate(_DIGIT_CLASSES)
+    if b"0" * 20 not in classes and b"-" + b"0" * 19 not in classes:
+        return False
+    for match in _LONG_NUMBER.finditer(body):
+        digits = match.group()
+        if len(digits) > 21 or int(digits) not in _SAFE_INTEGERS:
+            return True
+    return False
 
 
 def _too_deep(data: Any) -> bool:
@@ -108,9 +176,14 @@ def _too_deep(data: Any) -> bool:
 
 
 def _may_hold_surrogate(body: bytes | str) -> bool:
+    """An escape ``\\uD8xx``-``\\uDFxx``, or bytes json decodes with surrogates kept: UTF-8's
+    encoding of one (lead byte 0xED) or a body in UTF-16/32."""
     if isinstance(body, str):
         return (not body.isascii() and _has_surrogate(body)) or "\\u" in body
-    return b"\\u" in body and _ESCAPED_SURROGATE.search(body) is not None
+    if b"\\" in body and b"\\u" in body and _ESCAPED_SURROGATE.search(body) is not None:
+        return True
+    non_ascii = not body.isascii()
+    return (non_ascii and b"\xed" in body) or json.detect_encoding(body) not in _UTF8
 
 
 def _strings(data: Any) -> Iterator[str]:
