@@ -70,6 +70,8 @@ def test_valid_json_decodes_as_json_does(body: bytes | str) -> None:
         (b'["\\ud800\\ud800"]', "lone surrogate"),
         (b'"\\udfff"', "lone surrogate"),
         ('{"name": "1\ud800"}', "lone surrogate"),  # a str body with a surrogate written in
+        (b'["\xed\xa0\x80"]', "lone surrogate"),  # one written in UTF-8 (json keeps it)
+        ('["\ud800"]'.encode("utf-16-le", "surrogatepass"), "lone surrogate"),  # in UTF-16
     ],
 )
 def test_unfit_bodies_are_a_typed_error(body: bytes | str, problem: str) -> None:
