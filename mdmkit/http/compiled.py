@@ -30,6 +30,8 @@ HOOK = "mdmkit.structure"  # the metadata key of a field's own structure hook (c
 
 StructureFn = Callable[..., Any]  # (data, raw=MISSING) -> model; raises when it declines
 _MISSING: Any = attrs.NOTHING  # a key the data lacks (JSON data never holds it)
+_OPTIONAL = cattrs.BaseConverter._structure_optional  # cattrs' own X | None: None, or X's hook
+ARRAY_HOOK = "structure_array"  # the name of convert's list/tuple hook (a JSON array only)
 
 
 def identity(value: Any, _: object) -> Any:
@@ -42,8 +44,9 @@ class ModelConverter(cattrs.Converter):
 
     ``pass_through`` names the hooks that return a value of exactly their type unchanged
     (``to_str`` for ``str``...): generated code skips the call for such values. A function is
-    written from the hooks registered when a model is first met, and models nested in it are
-    written from their fields (a hook registered for a model class itself is not consulted).
+    written from the hooks registered when a model is first met: a hook registered for an
+    ``X | None`` is called as it is, cattrs' own optional handling is inlined. Models nested
+    in it are written from their fields (a hook registered for a model class is not consulted).
     """
 
     def __init__(
@@ -143,14 +146,14 @@ class _Writer:
     def _convert(self, v: str, type_: Any, tag: str, names: dict[str, Any]) -> list[str]:
         """Lines that structure the value in ``v`` as ``type_`` (it is never the marker)."""
         inner = _optional(type_)
-        if inner is not None:
+        hook = self.converter.get_structure_hook(type_)
+        if inner is not None and getattr(hook, "__func__", None) is _OPTIONAL:
             body = self._convert(v, inner, tag, names)
             if not body:
                 return []
             if len(body) == 1 and body[0].startswith("if "):  # merge the two conditions
                 return [f"if {v} is not None and {body[0][3:]}"]
             return [f"if {v} is not None:", *[f"  {line}" for line in body]]
-        hook = self.converter.get_structure_hook(type_)
         if hook is identity:
             return []
         names[f"_h{tag}"], names[f"_t{tag}"] = hook, type_
@@ -164,7 +167,7 @@ class _Writer:
             names[f"_s{tag}"] = nested
             return [f"{v} = _s{tag}({v})"]
         items = _tuple_items(type_)
-        if items is not None:
+        if items is not None and getattr(hook, "__name__", "") == ARRAY_HOOK:
             return self._tuple(v, items, tag, slow, names)
         return [slow]
 

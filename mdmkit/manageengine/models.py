@@ -95,18 +95,22 @@ def make_converter() -> cattrs.Converter:
     converter = convert.make_converter()
 
     def reads(kind: type) -> tuple[Callable[[Any], bool], Callable[[object, object], object]]:
+        known = converter.get_structure_hook(kind)  # resolved once, not dispatched per value
+
         def hook(value: object, _: object) -> object:
-            return None if _unknown(value) else converter.structure(value, kind)
+            return None if _unknown(value) else known(value, kind)
 
         return (lambda wanted: wanted == (kind | None)), hook
 
     for kind in _OPTIONAL_SCALARS:
         converter.register_structure_hook_func(*reads(kind))
 
+    known_date = converter.get_structure_hook(datetime)
+
     def date(value: object, _: object) -> datetime | None:
         if value is None or (type(value) in (int, str) and value in UNKNOWN_DATES):
             return None
-        return converter.structure(value, datetime)
+        return known_date(value, datetime)  # type: ignore[no-any-return]
 
     converter.register_structure_hook_func(lambda t: t == (datetime | None), date)
     return converter
