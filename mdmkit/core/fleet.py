@@ -156,11 +156,18 @@ class FleetDevices(_FleetService):
     """``fleet.devices``: every member's devices; actions go to each device's own backend."""
 
     def list(
-        self, *, platform: Platform | None = None, search: str | None = None
+        self,
+        *,
+        platform: Platform | None = None,
+        search: str | None = None,
+        parallel: bool = False,
     ) -> Paginator[Device]:
-        """Every member's devices, merged as they arrive."""
+        """Every member's devices, merged as they arrive; ``parallel``: each member reads its
+        own list with several pages in flight (``MDM.devices.list(parallel=True)``)."""
+        wanted = {"parallel": True} if checked_flag(parallel, "parallel") else {}
         return self._merged(
-            Capability.DEVICES_LIST, lambda m: m.devices.list(platform=platform, search=search)
+            Capability.DEVICES_LIST,
+            lambda m: m.devices.list(platform=platform, search=search, **wanted),
         )
 
     async def get(self, device: DeviceRef | tuple[str, str | int]) -> Device:

@@ -127,9 +127,17 @@ class DeviceService(Service, abc.ABC):
 
     @abc.abstractmethod
     def list(
-        self, *, platform: Platform | None = None, search: str | None = None
+        self,
+        *,
+        platform: Platform | None = None,
+        search: str | None = None,
+        parallel: bool = False,
     ) -> Paginator[Device]:
-        """Every device (of one ``platform``, or matching ``search``), page by page."""
+        """Every device (of one ``platform``, or matching ``search``), page by page.
+
+        ``parallel=True`` reads the whole list with several pages in flight (from both ends of
+        a cursor list, or several offsets at once), in no particular order and without
+        cursors to resume from; docs/performance.md says what a concurrent change can do."""
 
     @abc.abstractmethod
     async def get(self, device: DeviceRef) -> Device:

@@ -192,12 +192,18 @@ class ManageEngineDevices(_Section, DeviceService):
     """``mdm.devices`` on ManageEngine."""
 
     def list(
-        self, *, platform: Platform | None = None, search: str | None = None
+        self,
+        *,
+        platform: Platform | None = None,
+        search: str | None = None,
+        parallel: bool = False,
     ) -> Paginator[Device]:
-        """Every device; Apple platforms other than the server's "iOS" are refined client-side."""
+        """Every device; Apple platforms other than the server's "iOS" are refined client-side.
+        ``parallel``: several offset pages at once, once the first page gives the total."""
         wanted = _platform(platform)
         server = mapping.SERVER_PLATFORMS.get(wanted) if wanted is not None else None
-        pager = self._native.devices.list(search=search, platform=server).map(self._device)
+        native = self._native.devices.list(search=search, platform=server, parallel=parallel)
+        pager = native.map(self._device)
         if wanted is None or wanted in mapping.EXACT_ON_SERVER:
             return pager
         return pager.filter(lambda device: device.platform is wanted)

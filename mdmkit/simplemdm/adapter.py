@@ -95,15 +95,24 @@ class SimpleMDMDevices(Backed, DeviceService):
         return to_device(device, source=self._source)
 
     def list(
-        self, *, platform: Platform | None = None, search: str | None = None
+        self,
+        *,
+        platform: Platform | None = None,
+        search: str | None = None,
+        parallel: bool = False,
     ) -> Paginator[Device]:
         """Every device, awaiting enrollment included; ``search`` is SimpleMDM's (name, UDID,
         serial, IMEI, MAC or phone number). SimpleMDM has no platform filter: ``platform`` is
-        applied here, so every device is still read."""
+        applied here, so every device is still read. ``parallel``: from both ends at once."""
         if platform is not None and not isinstance(platform, Platform):
             raise InvalidRequestError(
                 f"platform must be a Platform, got {platform!r}", field="platform"
             )
+        if checked_flag(parallel, "parallel"):
+            pager = self._native.devices.list(
+                search=search, include_awaiting_enrollment=True, parallel=True
+            ).map(self._neutral)
+            return pager if platform is None else pager.filter(lambda d: d.platform is platform)
 
         def convert(device: native.Device) -> list[Device]:
             found = self._neutral(device)

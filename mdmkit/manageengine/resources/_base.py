@@ -8,14 +8,16 @@ The server clamps ``limit`` to 200, so the SDK asks for at most that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlencode
 
 import cattrs
 
 from mdmkit.core.errors import InvalidRequestError, PaginationError
+from mdmkit.core.interface import checked_flag
 from mdmkit.core.pagination import Page, Paginator
+from mdmkit.core.parallel import IN_FLIGHT, offset_pages
 from mdmkit.http import params
 from mdmkit.http.client import ResourceBase
 from mdmkit.http.convert import structure_model
@@ -94,11 +96,22 @@ class Resource(ResourceBase):
         *,
         params: Mapping[str, str | None] | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
+        parallel: bool = False,
+        in_flight: int = IN_FLIGHT,
+        ident: Callable[[T], Hashable] | None = None,
     ) -> Paginator[T]:
-        """Every item under ``key``: ``limit``/``offset`` first, then ``paging.next``."""
+        """Every item under ``key``: ``limit``/``offset`` first, then ``paging.next``.
+
+        ``parallel``: once the first page gives ``total_record_count``, the other offsets are
+        read ``in_flight`` at a time (``core.parallel.offset_pages``), told apart by ``ident``.
+        """
         check_range(limit, 1, MAX_PAGE_SIZE, "limit")
         query = {k: v for k, v in (params or {}).items() if v is not None}
-        first = f"{path}?{urlencode({**query, 'limit': limit, 'offset': 0})}"
+
+        def at(offset: int) -> str:
+            return f"{path}?{urlencode({**query, 'limit': limit, 'offset': offset})}"
+
+        first = at(0)
         links = self._links
         refused: dict[str, PaginationError] = {}  # next links that may not be followed
 
@@ -126,4 +139,14 @@ class Resource(ResourceBase):
                 items=items, has_more=next_url is not None, cursor=next_url, total=page.total
             )
 
+        if checked_flag(parallel, "parallel"):
+            if ident is None:
+                raise InvalidRequestError("this list cannot be read in parallel", field="parallel")
+            return offset_pages(
+                lambda: fetch(None),
+                lambda o: fetch(at(o)),
+                key=ident,
+                rest=fetch,
+                in_flight=in_flight,
+            )
         return Paginator(fetch)

@@ -9,6 +9,7 @@ from typing import Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.pagination import Paginator
+from mdmkit.core.parallel import IN_FLIGHT
 from mdmkit.http.convert import structure_model
 from mdmkit.http.params import check_choice
 from mdmkit.http.paths import path_id
@@ -55,6 +56,10 @@ def _epoch_ms(value: datetime | None, field: str) -> int | None:
     return int(value.timestamp() * 1000)
 
 
+def _device_id(device: Device) -> int:
+    return device.device_id
+
+
 class Devices(DeviceActions):
     """``/api/v1/mdm/devices``."""
 
@@ -75,8 +80,13 @@ class Devices(DeviceActions):
         device_type: str | Iterable[str] | None = None,
         email: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
+        parallel: bool = False,
+        in_flight: int = IN_FLIGHT,
     ) -> Paginator[Device]:
-        """Every device matching the filters (``platform``: iOS, Android, Windows; a list ORs)."""
+        """Every device matching the filters (``platform``: iOS, Android, Windows; a list ORs).
+
+        ``parallel=True``: once the first page says how many there are, the other pages are
+        read ``in_flight`` at a time, in no particular order; see docs/performance.md."""
         if owned_by is not None:
             check_choice(owned_by, get_args(OwnedBy), "owned_by")
         params = {
@@ -91,7 +101,16 @@ class Devices(DeviceActions):
             "device_type": _choices(device_type, DEVICE_TYPES, "device_type"),
             "email": email,
         }
-        return self._paginate(f"{API}/devices", "devices", Device, params=params, limit=limit)
+        return self._paginate(
+            f"{API}/devices",
+            "devices",
+            Device,
+            params=params,
+            limit=limit,
+            parallel=parallel,
+            in_flight=in_flight,
+            ident=_device_id,
+        )
 
     async def get(self, device_id: Id) -> Device:
         """One device with its full details."""

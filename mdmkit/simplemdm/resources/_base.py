@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, get_args
 
+from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.interface import checked_flag
-from mdmkit.core.pagination import Page, Paginator
+from mdmkit.core.pagination import Page, PageFetcher, Paginator
+from mdmkit.core.parallel import both_ends
 from mdmkit.http.client import ResourceBase
 from mdmkit.http.params import check_choice, check_range
 from mdmkit.simplemdm.envelope import read_list, read_one
@@ -42,26 +44,49 @@ class Resource(ResourceBase):
         limit: int = MAX_PAGE_SIZE,
         starting_after: Id | None = None,
         direction: Direction | None = None,
+        parallel: bool = False,
     ) -> Paginator[T]:
-        """Cursor paging: ``limit`` per request, next page ``starting_after`` the last id."""
+        """Cursor paging: ``limit`` per request, next page ``starting_after`` the last id.
+
+        ``parallel``: the whole list read from both ends at once (``core.parallel.both_ends``),
+        in no particular order; it has no ``starting_after`` or ``direction`` of its own.
+        """
         check_range(limit, 1, MAX_PAGE_SIZE, "limit")
         if direction is not None:
             check_choice(direction, get_args(Direction), "direction")
+        if checked_flag(parallel, "parallel") and (
+            starting_after is not None or direction is not None
+        ):
+            raise InvalidRequestError(
+                "a parallel listing reads the whole list from both ends: "
+                "it takes no starting_after or direction",
+                field="parallel",
+            )
         base: list[tuple[str, str]] = [(k, v) for k, v in (params or {}).items() if v is not None]
         base.append(("limit", str(limit)))
-        if direction is not None:
-            base.append(("direction", direction))
 
-        async def fetch(cursor: str | None) -> Page[T]:
-            query: Sequence[tuple[str, str]] = base
-            if cursor is not None:
-                query = [*base, ("starting_after", cursor)]
-            response = await self._transport.request("GET", path, params=query)
-            items, has_more, last = read_list(response, cls, self._converter)
-            return Page(items=items, has_more=has_more, cursor=last if has_more else None)
+        def pages(order: Direction | None) -> PageFetcher[T]:
+            ordered = base if order is None else [*base, ("direction", order)]
 
+            async def fetch(cursor: str | None) -> Page[T]:
+                query: Sequence[tuple[str, str]] = ordered
+                if cursor is not None:
+                    query = [*ordered, ("starting_after", cursor)]
+                response = await self._transport.request("GET", path, params=query)
+                items, has_more, last = read_list(response, cls, self._converter)
+                return Page(items=items, has_more=has_more, cursor=last if has_more else None)
+
+            return fetch
+
+        if parallel:
+            return both_ends(pages("asc"), pages("desc"), key=_key)
         start = None if starting_after is None else str(starting_after)
-        return Paginator(fetch, start=start)
+        return Paginator(pages(direction), start=start)
+
+
+def _key(item: Any) -> Any:
+    """An object's id, the cursor SimpleMDM pages by (ascending or descending)."""
+    return item.id
 
 
 def flag(value: bool | None, field: str) -> str | None:

@@ -1,0 +1,296 @@
+"""Parallel listings: every item once, whatever the fleet size, page size and concurrent change.
+
+A pure model of each kind of paging (a list of ids that changes between page requests, read
+by cursor or by offset as the services do) drives ``both_ends`` and ``offset_pages`` under
+hypothesis; then both vendors' fakes are listed in parallel over real sockets, with devices
+added and removed while the listing runs, and through the neutral interface and a Fleet.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mdmkit import Fleet, Platform
+from mdmkit.core.errors import InvalidRequestError, PaginationError
+from mdmkit.core.pagination import Page
+from mdmkit.core.parallel import Meeting, StreamedPaginator, both_ends, offset_pages
+from mdmkit.testing import FakeManageEngine, FakeSimpleMDM
+
+MODEL = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@attrs.define
+class Fleet_:
+    """A changing list of ids: ``changes[n]`` happens just before page request ``n``."""
+
+    ids: list[int]
+    changes: dict[int, tuple[str, int]]
+    requests: int = 0
+    anywhere: bool = False  # an added id goes anywhere (an offset list's order), else at the end
+    ever: set[int] = attrs.field(factory=set)
+    removed: set[int] = attrs.field(factory=set)
+
+    def __attrs_post_init__(self) -> None:
+        self.ever = set(self.ids)
+
+    def change(self) -> None:
+        kind, value = self.changes.get(self.requests, ("none", 0))
+        self.requests += 1
+        if kind == "add":
+            new = max(self.ever, default=0) + 1 + value
+            self.ids.insert(value % (len(self.ids) + 1) if self.anywhere else len(self.ids), new)
+            self.ever.add(new)
+        elif kind == "remove" and self.ids:
+            gone = self.ids.pop(value % len(self.ids))
+            self.removed.add(gone)
+
+    def stable(self, initial: list[int]) -> set[int]:
+        return set(initial) - self.removed
+
+
+def cursor_fetchers(fleet: Fleet_, size: int) -> tuple[Any, Any]:
+    """SimpleMDM's paging: ``starting_after`` an id (compared, so a removed cursor still works)."""
+
+    def fetch(desc: bool) -> Callable[[str | None], Any]:
+        async def page(cursor: str | None) -> Page[int]:
+            fleet.change()
+            await anyio.lowlevel.checkpoint()
+            ids = fleet.ids
+            if desc:
+                end = len(ids) if cursor is None else bisect.bisect_left(ids, int(cursor))
+                chosen = ids[max(0, end - size) : end][::-1]
+                more = end - size > 0
+            else:
+                start = 0 if cursor is None else bisect.bisect_right(ids, int(cursor))
+                chosen = ids[start : start + size]
+                more = start + size < len(ids)
+            return Page(items=chosen, has_more=more, cursor=str(chosen[-1]) if more else None)
+
+        return page
+
+    return fetch(False), fetch(True)
+
+
+def offset_fetchers(fleet: Fleet_, size: int) -> tuple[Any, Any]:
+    """ManageEngine's paging: ``offset``/``limit`` with ``total_record_count``."""
+
+    async def at(offset: int) -> Page[int]:
+        fleet.change()
+        await anyio.lowlevel.checkpoint()
+        chosen = fleet.ids[offset : offset + size]
+        more = offset + size < len(fleet.ids)
+        return Page(items=chosen, has_more=more, cursor=None, total=len(fleet.ids))
+
+    return (lambda: at(0)), at
+
+
+CHANGES = st.dictionaries(
+    st.integers(0, 40),
+    st.tuples(st.sampled_from(["add", "remove"]), st.integers(0, 10_000)),
+    max_size=8,
+)
+
+
+def listed(paginator: Any) -> list[int]:
+    async def run() -> list[int]:
+        return [item async for item in paginator]
+
+    return anyio.run(run)
+
+
+@MODEL
+@given(
+    initial=st.lists(st.integers(1, 5_000), unique=True, max_size=700).map(sorted),
+    size=st.integers(1, 100),
+    changes=CHANGES,
+)
+def test_both_ends_yield_each_id_once_and_every_id_present_throughout(
+    initial: list[int], size: int, changes: dict[int, tuple[str, int]]
+) -> None:
+    fleet = Fleet_(list(initial), changes)
+    up, down = cursor_fetchers(fleet, size)
+    found = listed(both_ends(up, down, key=lambda i: i))
+    assert len(found) == len(set(found)), "an id came twice"
+    assert set(found) <= fleet.ever
+    assert fleet.stable(initial) <= set(found), "an id present throughout was missed"
+    if not changes:
+        assert sorted(found) == initial
+        assert fleet.requests <= 2 * (len(initial) // size) + 2 + 2  # about one pass, not two
+
+
+@MODEL
+@given(
+    initial=st.lists(st.integers(1, 5_000), unique=True, max_size=700).map(sorted),
+    size=st.integers(1, 200),
+    in_flight=st.integers(1, 10),
+    changes=CHANGES,
+)
+def test_offset_pages_yield_each_id_once(
+    initial: list[int], size: int, in_flight: int, changes: dict[int, tuple[str, int]]
+) -> None:
+    fleet = Fleet_(list(initial), changes, anywhere=True)
+    first, at = offset_fetchers(fleet, size)
+    found = listed(offset_pages(first, at, key=lambda i: i, in_flight=in_flight))
+    assert len(found) == len(set(found)), "an id came twice"
+    assert set(found) <= fleet.ever
+    if not changes:
+        assert sorted(found) == initial
+        assert fleet.requests == max(1, -(-len(initial) // size))  # each offset read once
+    elif all(kind == "add" for kind, _ in changes.values()):
+        assert set(initial) <= set(found)  # an insertion shifts ids up: seen again, not missed
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "up", "down"),
+    [
+        (None, None, ([1, 2, 3], False), ([9, 8], False)),
+        (3, 8, ([4, 5, 8, 9], True), ([7, 6, 5, 3], True)),
+        (3, None, ([2], True), ([], False)),  # an ascending page that went backwards stops
+    ],
+)
+def test_the_meeting_point_keeps_each_end_to_its_side(
+    low: int | None, high: int | None, up: tuple[list[int], bool], down: tuple[list[int], bool]
+) -> None:
+    meeting: Meeting[int] = Meeting()
+    meeting.low, meeting.high = low, high
+    kept_up, met_up = meeting.take_up(up[0])
+    kept_down, met_down = meeting.take_down(down[0])
+    assert met_up is up[1]
+    assert met_down is down[1]
+    assert all(low is None or up[0][p] > low for p in kept_up)
+    assert all(meeting.low is None or down[0][p] > meeting.low for p in kept_down)
+
+
+def test_a_stuck_cursor_raises_instead_of_looping() -> None:
+    async def stuck(cursor: str | None) -> Page[int]:
+        return Page(items=[1], has_more=True, cursor="1")
+
+    async def empty(cursor: str | None) -> Page[int]:
+        return Page(items=[], has_more=True, cursor=None)
+
+    with pytest.raises(PaginationError, match="did not advance"):
+        listed(both_ends(stuck, empty, key=lambda i: i))
+
+
+def test_a_failing_end_raises_its_own_error_not_a_group() -> None:
+    async def fine(cursor: str | None) -> Page[int]:
+        await anyio.sleep(0.05)
+        return Page(items=[1], has_more=False)
+
+    async def broken(cursor: str | None) -> Page[int]:
+        raise InvalidRequestError("server says no")
+
+    with pytest.raises(InvalidRequestError, match="server says no"):
+        listed(both_ends(fine, broken, key=lambda i: i))
+
+
+def test_a_streamed_listing_has_no_cursor_to_resume_from() -> None:
+    async def pages() -> Any:
+        yield Page(items=[1, 2], has_more=True)
+        yield Page(items=[3], has_more=False)
+
+    paginator = StreamedPaginator(pages)
+
+    async def run() -> None:
+        assert (await paginator).items == [1, 2]
+        assert await paginator.map(lambda i: i * 10).filter(lambda i: i > 10).collect() == [20, 30]
+        with pytest.raises(InvalidRequestError):
+            async for _ in paginator.pages(start="x"):
+                pass
+
+    anyio.run(run)
+
+
+# -- the fakes, over real sockets ----------------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("devices", [0, 1, 99, 100, 101, 250])
+async def test_simplemdm_parallel_lists_every_device_once_from_both_ends(devices: int) -> None:
+    async with FakeSimpleMDM(devices=devices, seed=2) as fake, fake.client() as client:
+        sequential = [d.id async for d in client.devices.list(include_awaiting_enrollment=True)]
+        parallel = [
+            d.id async for d in client.devices.list(include_awaiting_enrollment=True, parallel=True)
+        ]
+        assert sorted(parallel) == sorted(sequential)
+        assert len(parallel) == len(set(parallel)) == devices
+        directions = {r.query.get("direction") for r in fake.requests.filter("GET", "*/devices")}
+        assert {"asc", "desc"} <= directions
+
+
+@pytest.mark.anyio
+async def test_simplemdm_parallel_listing_while_devices_come_and_go() -> None:
+    async with FakeSimpleMDM(devices=400, seed=4) as fake, fake.client() as client:
+        initial = {d.id async for d in client.devices.list(include_awaiting_enrollment=True)}
+        removed: set[int] = set()
+        found: list[int] = []
+
+        async def churn() -> None:
+            for device_id in sorted(initial)[150:250:10]:
+                await client.devices.delete(device_id)
+                removed.add(device_id)
+                await client.devices.create(name="new")
+
+        async def read() -> None:
+            listing = client.devices.list(include_awaiting_enrollment=True, parallel=True, limit=20)
+            async for device in listing:
+                found.append(device.id)
+                await anyio.lowlevel.checkpoint()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(churn)
+            group.start_soon(read)
+        assert len(found) == len(set(found))
+        assert initial - removed <= set(found)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("devices", [0, 1, 200, 201, 1_000])
+async def test_manageengine_parallel_reads_offsets_at_once(devices: int) -> None:
+    async with FakeManageEngine(devices=devices, seed=2) as fake, fake.client() as client:
+        sequential = [d.device_id async for d in client.devices.list()]
+        fake.requests.clear()
+        parallel = [d.device_id async for d in client.devices.list(parallel=True, in_flight=3)]
+        assert sorted(parallel) == sorted(sequential)
+        assert len(parallel) == len(set(parallel)) == devices
+        offsets = [int(r.query["offset"]) for r in fake.requests.filter("GET", "*/devices")]
+        assert sorted(offsets) == list(range(0, max(devices, 1), 200))
+
+
+@pytest.mark.anyio
+async def test_neutral_and_fleet_listings_take_parallel() -> None:
+    async with (
+        FakeSimpleMDM(devices=130, seed=1) as sm_fake,
+        FakeManageEngine(devices=230, seed=1) as me_fake,
+        Fleet(sm_fake.mdm(), me_fake.mdm()) as fleet,
+    ):
+        found = [(d.source, d.id) async for d in fleet.devices.list(parallel=True)]
+        assert len(found) == len(set(found)) == 360
+        assert any(r.query.get("direction") == "desc" for r in sm_fake.requests)
+        sm = fleet.member("simplemdm")
+        macs = [d async for d in sm.devices.list(parallel=True, platform=Platform.MACOS)]
+        assert macs
+        assert {d.platform for d in macs} == {Platform.MACOS}
+
+
+@pytest.mark.anyio
+async def test_parallel_takes_no_cursor_direction_or_non_boolean_before_sending() -> None:
+    async with FakeSimpleMDM(devices=5, seed=1) as fake, fake.client() as client:
+        with pytest.raises(InvalidRequestError, match="starting_after"):
+            client.devices.list(parallel=True, starting_after=3)
+        with pytest.raises(InvalidRequestError, match="direction"):
+            client.devices.list(parallel=True, direction="desc")
+        with pytest.raises(InvalidRequestError, match="parallel"):
+            client.devices.list(parallel=1)  # type: ignore[arg-type]
+        with pytest.raises(InvalidRequestError):
+            await client.devices.list(parallel=True).pages(start="3").__anext__()
+        assert len(fake.requests) == 0
