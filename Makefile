@@ -91,7 +91,15 @@ demo: $(STAMP)
 	$(BIN)/python examples/simplemdm_tour.py
 	$(BIN)/python examples/manageengine_tour.py
 
-bench: $(STAMP)
+# The speed extra (orjson) and the peer SimpleMDMpy 3.0.7 go into .venv for the benchmarks only
+# (SimpleMDMpy is in no extra: benchmarks/speed.py compares mdmkit with it).
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,speed]' 'SimpleMDMpy==3.0.7'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/cli.py
 

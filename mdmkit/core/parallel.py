@@ -149,32 +149,45 @@ class Meeting(Generic[K]):
 
 
 def both_ends(
-    ascending: PageFetcher[T], descending: PageFetcher[T], key: Callable[[T], Any]
+    ascending: PageFetcher[Any],
+    descending: PageFetcher[Any],
+    key: Callable[[Any], Any],
+    convert: Callable[[list[Any]], list[T]] | None = None,
 ) -> StreamedPaginator[T]:
     """Every item of a cursor list, read from the start (``ascending``) and from the end
-    (``descending``) at once, each page's cursor the key of its last item. Each round fetches
-    the next page of both ends together; the listing ends where they meet."""
+    (``descending``) at once, each page's cursor the key of its last item; the listing ends
+    where they meet. The fetchers give raw pages (items as sent, ``key`` reads their key);
+    ``convert`` turns the items kept into models while the next round is on the wire."""
 
     async def produce() -> AsyncIterator[Page[T]]:
         meeting: Meeting[Any] = Meeting()
         cursors: dict[str, str | None] = {"up": None, "down": None}
         fetchers = {"up": ascending, "down": descending}
-        while cursors:
-            ends = list(cursors)
-            calls = [_fetcher(fetchers[end], cursors[end]) for end in ends]
-            pages = await _all_at_once(calls)
-            for end, page in zip(ends, pages, strict=True):
-                keys = [key(item) for item in page.items]
+        ends = list(cursors)
+        raws = await _all_at_once([_fetcher(fetchers[end], None) for end in ends])
+        while True:
+            kept: list[list[Any]] = []
+            for end, page in zip(ends, raws, strict=True):
                 take = meeting.take_up if end == "up" else meeting.take_down
-                positions, met = take(keys)
+                positions, met = take([key(item) for item in page.items])
                 if met or not page.has_more:
                     del cursors[end]
                 elif page.cursor is None or page.cursor == cursors[end]:
                     raise PaginationError(f"the page cursor did not advance ({page.cursor!r})")
                 else:
                     cursors[end] = page.cursor
-                items = [page.items[p] for p in positions]
-                yield Page(items=items, has_more=bool(cursors), total=page.total)
+                kept.append([page.items[p] for p in positions])
+            ends = list(cursors)
+            calls = [_fetcher(fetchers[end], cursors[end]) for end in ends]
+            results: list[Any] = await _all_at_once(
+                [*calls, *(_converter(convert, k) for k in kept)]
+            )
+            raws, converted = results[: len(ends)], results[len(ends) :]
+            for index, items in enumerate(converted):
+                more = bool(ends) or index < len(converted) - 1
+                yield Page(items=items, has_more=more)
+            if not ends:
+                return
 
     return StreamedPaginator(produce)
 
@@ -183,43 +196,63 @@ def _fetcher(fetch: PageFetcher[T], cursor: str | None) -> Callable[[], Awaitabl
     return lambda: fetch(cursor)
 
 
+def _converter(
+    convert: Callable[[list[Any]], list[T]] | None, items: list[Any]
+) -> Callable[[], Awaitable[Any]]:
+    async def run() -> Any:
+        return items if convert is None else convert(items)
+
+    return run
+
+
 def offset_pages(
-    first: Callable[[], Awaitable[Page[T]]],
-    at: Callable[[int], Awaitable[Page[T]]],
+    first: Callable[[], Awaitable[Page[Any]]],
+    at: Callable[[int], Awaitable[Page[Any]]],
     *,
     key: Callable[[T], Hashable],
-    rest: PageFetcher[T] | None = None,
+    convert: Callable[[list[Any]], list[T]] | None = None,
+    rest: PageFetcher[Any] | None = None,
     in_flight: int = IN_FLIGHT,
 ) -> StreamedPaginator[T]:
     """Every item of an offset list: ``first()`` reads offset 0 and says the total; then the
     offsets up to the total are read ``in_flight`` at a time with ``at(offset)``, continuing
-    while a page says the total has grown. An item seen once is not yielded again (``key``
-    tells them apart). Without a total, ``rest`` follows the first page's cursor in turn."""
+    while a page says the total has grown, each round's items converted (``convert``) while
+    the next round is on the wire. An item seen once is not yielded again (``key`` tells the
+    converted items apart). Without a total, ``rest`` follows the first page's cursor."""
     if isinstance(in_flight, bool) or not isinstance(in_flight, int) or in_flight < 1:
         raise InvalidRequestError(f"in_flight must be a positive int, got {in_flight!r}")
+
+    def converted(items: list[Any]) -> list[T]:
+        return items if convert is None else convert(items)
 
     async def produce() -> AsyncIterator[Page[T]]:
         page = await first()
         seen: set[Hashable] = set()
         size = len(page.items)
         if page.total is None or size == 0 or not page.has_more:
-            yield page
+            yield Page(items=converted(list(page.items)), has_more=page.has_more, total=page.total)
             cursor = page.cursor
             while page.has_more and rest is not None and cursor is not None:
                 page = await rest(cursor)
                 cursor = page.cursor
-                yield page
+                yield Page(items=converted(list(page.items)), has_more=page.has_more)
             return
         total, offset = page.total, size
-        yield _unseen(page, seen, key, has_more=offset < total)
-        while offset < total:
+        waiting = [page]
+        while waiting:
             offsets = [offset + size * i for i in range(in_flight) if offset + size * i < total]
-            pages = await _all_at_once([_at(at, o) for o in offsets])
-            offset = offsets[-1] + size
-            total = max([total, *(p.total for p in pages if p.total is not None)])
-            for index, found in enumerate(pages):
-                last = index == len(pages) - 1
-                yield _unseen(found, seen, key, has_more=not last or offset < total)
+            calls = [_at(at, o) for o in offsets]
+            work: list[Callable[[], Awaitable[Any]]] = [*calls]
+            work += [_converter(convert, list(p.items)) for p in waiting]
+            results = await _all_at_once(work)
+            fetched, done = results[: len(calls)], results[len(calls) :]
+            if offsets:
+                offset = offsets[-1] + size
+                total = max([total, *(p.total for p in fetched if p.total is not None)])
+            for index, items in enumerate(done):
+                more = bool(fetched) or index < len(done) - 1
+                yield _unseen(items, seen, key, has_more=more, total=total)
+            waiting = fetched
 
     return StreamedPaginator(produce)
 
@@ -229,12 +262,12 @@ def _at(at: Callable[[int], Awaitable[Page[T]]], offset: int) -> Callable[[], Aw
 
 
 def _unseen(
-    page: Page[T], seen: set[Hashable], key: Callable[[T], Hashable], *, has_more: bool
+    items: list[T], seen: set[Hashable], key: Callable[[T], Hashable], *, has_more: bool, total: int
 ) -> Page[T]:
-    items = []
-    for item in page.items:
+    fresh = []
+    for item in items:
         ident = key(item)
         if ident not in seen:
             seen.add(ident)
-            items.append(item)
-    return Page(items=items, has_more=has_more, total=page.total)
+            fresh.append(item)
+    return Page(items=fresh, has_more=has_more, total=total)

@@ -18,7 +18,15 @@ from mdmkit.http import jsonbody
 from mdmkit.http.convert import structure_model
 from mdmkit.http.response import ErrorDetail, Response, excerpt
 
-__all__ = ["flatten", "parse_error", "read_list", "read_one", "resource_id"]
+__all__ = [
+    "flatten",
+    "parse_error",
+    "read_envelope",
+    "read_list",
+    "read_one",
+    "read_resources",
+    "resource_id",
+]
 
 T = TypeVar("T")
 
@@ -166,6 +174,19 @@ def read_list(
     response: Response, cls: type[T], converter: cattrs.Converter
 ) -> tuple[list[T], bool, str | None]:
     """The models in a list envelope, ``has_more``, and the id of the last object."""
+    items, has_more = read_envelope(response)
+    models = read_resources(items, cls, converter)
+    last = resource_id(items[-1]) if items else None
+    return models, has_more, last
+
+
+def read_resources(items: list[Any], cls: type[T], converter: cattrs.Converter) -> list[T]:
+    """The resource objects of a list envelope as models."""
+    return [_structure(converter, item, cls) for item in items]
+
+
+def read_envelope(response: Response) -> tuple[list[Any], bool]:
+    """The resource objects of a list envelope (not yet models) and ``has_more``."""
     body = response.json()
     items = body.get("data") if isinstance(body, Mapping) else None
     has_more = body.get("has_more", False) if isinstance(body, Mapping) else None
@@ -176,9 +197,7 @@ def read_list(
             excerpt=excerpt(response.body),
             url=response.url,
         )
-    models = [_structure(converter, item, cls) for item in items]
-    last = resource_id(items[-1]) if items else None
-    return models, has_more, last
+    return items, has_more
 
 
 def resource_id(resource: object) -> str | None:

@@ -294,3 +294,21 @@ async def test_parallel_takes_no_cursor_direction_or_non_boolean_before_sending(
         with pytest.raises(InvalidRequestError):
             await client.devices.list(parallel=True).pages(start="3").__anext__()
         assert len(fake.requests) == 0
+
+
+def test_offsets_without_a_total_follow_the_cursor_and_convert_every_page() -> None:
+    async def first() -> Page[dict[str, int]]:
+        return Page(items=[{"id": 1}, {"id": 2}], has_more=True, cursor="next")
+
+    async def rest(cursor: str | None) -> Page[dict[str, int]]:
+        assert cursor == "next"
+        return Page(items=[{"id": 3}], has_more=False)
+
+    async def never(offset: int) -> Page[dict[str, int]]:
+        raise AssertionError("no total: no offsets")
+
+    def convert(items: list[dict[str, int]]) -> list[int]:
+        return [item["id"] * 10 for item in items]
+
+    listing = offset_pages(first, never, key=lambda i: i, convert=convert, rest=rest)
+    assert listed(listing) == [10, 20, 30]

@@ -115,7 +115,10 @@ class Resource(ResourceBase):
         links = self._links
         refused: dict[str, PaginationError] = {}  # next links that may not be followed
 
-        async def fetch(cursor: str | None) -> Page[T]:
+        def models(items: list[Any]) -> list[T]:
+            return [structure_model(self._converter, item, cls) for item in items]
+
+        async def raw(cursor: str | None) -> Page[Any]:
             if cursor is not None and cursor in refused:
                 raise refused.pop(cursor)  # raised for the page it points to, nothing lost
             url = cursor or first
@@ -123,7 +126,7 @@ class Resource(ResourceBase):
                 url = links.resolve(url, url)  # a cursor given back: the same checks again
             response = await self._transport.request("GET", url)
             page = read_collection(response, key)
-            items = [structure_model(self._converter, item, cls) for item in page.items]
+            items = list(page.items)
             # Offsets are derived only for URLs the client built (relative): after a server's
             # paging.next, a page without one is the last (skip-token lists included).
             next_url = None
@@ -139,14 +142,24 @@ class Resource(ResourceBase):
                 items=items, has_more=next_url is not None, cursor=next_url, total=page.total
             )
 
+        async def fetch(cursor: str | None) -> Page[T]:
+            page = await raw(cursor)
+            return Page(
+                items=models(list(page.items)),
+                has_more=page.has_more,
+                cursor=page.cursor,
+                total=page.total,
+            )
+
         if checked_flag(parallel, "parallel"):
             if ident is None:
                 raise InvalidRequestError("this list cannot be read in parallel", field="parallel")
             return offset_pages(
-                lambda: fetch(None),
-                lambda o: fetch(at(o)),
+                lambda: raw(None),
+                lambda o: raw(at(o)),
                 key=ident,
-                rest=fetch,
+                convert=models,
+                rest=raw,
                 in_flight=in_flight,
             )
         return Paginator(fetch)

@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, get_args
 
-from mdmkit.core.errors import InvalidRequestError
+from mdmkit.core.errors import InvalidRequestError, ResponseFormatError
 from mdmkit.core.interface import checked_flag
 from mdmkit.core.pagination import Page, PageFetcher, Paginator
 from mdmkit.core.parallel import both_ends
 from mdmkit.http.client import ResourceBase
 from mdmkit.http.params import check_choice, check_range
-from mdmkit.simplemdm.envelope import read_list, read_one
+from mdmkit.simplemdm.envelope import (
+    read_envelope,
+    read_list,
+    read_one,
+    read_resources,
+    resource_id,
+)
 
 __all__ = ["MAX_PAGE_SIZE", "Direction", "Id", "Resource"]
 
@@ -65,28 +71,43 @@ class Resource(ResourceBase):
         base: list[tuple[str, str]] = [(k, v) for k, v in (params or {}).items() if v is not None]
         base.append(("limit", str(limit)))
 
-        def pages(order: Direction | None) -> PageFetcher[T]:
+        def raw_pages(order: Direction | None) -> PageFetcher[Any]:
             ordered = base if order is None else [*base, ("direction", order)]
 
-            async def fetch(cursor: str | None) -> Page[T]:
+            async def fetch(cursor: str | None) -> Page[Any]:
                 query: Sequence[tuple[str, str]] = ordered
                 if cursor is not None:
                     query = [*ordered, ("starting_after", cursor)]
                 response = await self._transport.request("GET", path, params=query)
-                items, has_more, last = read_list(response, cls, self._converter)
-                return Page(items=items, has_more=has_more, cursor=last if has_more else None)
+                items, has_more = read_envelope(response)
+                last = resource_id(items[-1]) if items and has_more else None
+                return Page(items=items, has_more=has_more, cursor=last)
 
             return fetch
 
+        def models(items: list[Any]) -> list[T]:
+            return read_resources(items, cls, self._converter)
+
         if parallel:
-            return both_ends(pages("asc"), pages("desc"), key=_key)
+            return both_ends(raw_pages("asc"), raw_pages("desc"), key=_key, convert=models)
+        raw = raw_pages(direction)
+
+        async def fetch(cursor: str | None) -> Page[T]:
+            page = await raw(cursor)
+            return Page(items=models(list(page.items)), has_more=page.has_more, cursor=page.cursor)
+
         start = None if starting_after is None else str(starting_after)
-        return Paginator(pages(direction), start=start)
+        return Paginator(fetch, start=start)
 
 
-def _key(item: Any) -> Any:
-    """An object's id, the cursor SimpleMDM pages by (ascending or descending)."""
-    return item.id
+def _key(resource: Any) -> int:
+    """A resource object's id, the key SimpleMDM pages by (ascending or descending)."""
+    ident = resource_id(resource)
+    if ident is None or not ident.isascii() or not ident.lstrip("-").isdigit():
+        raise ResponseFormatError(
+            "a listed object has no numeric id to page by", excerpt=repr(resource)[:200]
+        )
+    return int(ident)
 
 
 def flag(value: bool | None, field: str) -> str | None:
