@@ -72,9 +72,14 @@ class Paginator(Generic[T]):
                 yield item
 
     async def pages(self, start: str | None = None) -> AsyncGenerator[Page[T], None]:
-        """Every page in order, from ``start`` (a cursor from an earlier page) or the beginning."""
+        """Every page in order, from ``start`` (a cursor from an earlier page) or the beginning.
+
+        Cursors that go round in a cycle raise within a few turns of the cycle: one earlier
+        cursor is kept at a time, moved on at doubling distances (Brent's cycle detection), so
+        memory stays one page deep however long the list.
+        """
         cursor = start if start is not None else self._start
-        seen: set[str] = set()
+        mark, distance, steps = cursor, 1, 0
         while True:
             page = await self._fetch(cursor)
             yield page
@@ -82,10 +87,11 @@ class Paginator(Generic[T]):
                 return
             if page.cursor is None:
                 raise PaginationError("the server said more pages follow but gave no cursor")
-            if page.cursor == cursor or page.cursor in seen:
+            if page.cursor == cursor or page.cursor == mark:
                 raise PaginationError(f"the page cursor did not advance (stuck at {page.cursor!r})")
-            if cursor is not None:
-                seen.add(cursor)
+            steps += 1
+            if steps == distance:
+                mark, distance, steps = page.cursor, distance * 2, 0
             cursor = page.cursor
 
     async def collect(self, limit: int | None = None) -> list[T]:

@@ -240,7 +240,7 @@ def structure_model(
     Any data that does not fit raises ResponseFormatError naming the fields at fault;
     no other exception escapes, whatever the data holds.
     """
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # (the ABC check is slow)
         raise ResponseFormatError(
             f"expected an object for {cls.__name__}, got {_kind(data)}", excerpt=_shown(data)
         )

@@ -120,15 +120,22 @@ def flatten(resource: Mapping[str, Any]) -> dict[str, Any]:
         flat["id"] = resource["id"]
     if "type" in resource:
         flat["resource_type"] = resource["type"]
-    if resource.get("relationships") is not None:
-        for name, relation in _object(resource, "relationships").items():
+    relationships = resource.get("relationships")
+    if relationships is not None:
+        if type(relationships) is not dict:
+            relationships = _object(resource, "relationships")
+        for name, relation in relationships.items():
             _relate(flat, name, relation)
     return flat
 
 
 def _relate(flat: dict[str, Any], name: str, relation: object) -> None:
     """Add one relationship to ``flat``: ``<name>_id``, or ``<singular>_ids`` for a list."""
-    data = relation.get("data") if isinstance(relation, Mapping) else _MISSING
+    data = (
+        relation.get("data")
+        if type(relation) is dict or isinstance(relation, Mapping)
+        else _MISSING
+    )
     if type(data) is dict or data is None:
         flat[f"{name}_id"] = None if data is None else data.get("id")
     elif isinstance(data, list):
@@ -148,7 +155,7 @@ _MISSING: Any = object()  # a relationship that is not an object has no "data"
 
 
 def _structure(converter: cattrs.Converter, resource: object, cls: type[T]) -> T:
-    if not isinstance(resource, Mapping):
+    if type(resource) is not dict and not isinstance(resource, Mapping):
         raise ResponseFormatError(
             f"expected a {cls.__name__} resource object", excerpt=repr(resource)[:200]
         )

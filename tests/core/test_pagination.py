@@ -120,3 +120,22 @@ async def test_filter_keeps_cursors_and_drops_the_total() -> None:
     nothing = [p async for p in pager.filter(lambda n: False).pages()]
     assert [len(p) for p in nothing] == [0, 0, 0]
     assert [p.has_more for p in nothing] == [True, True, False]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("lead", "cycle"), [(0, 2), (3, 5), (1, 17), (40, 33)])
+async def test_a_long_cursor_cycle_raises_within_a_few_turns(lead: int, cycle: int) -> None:
+    """Cursors 0..lead-1 lead into a cycle of ``cycle`` cursors; one earlier cursor is kept at a
+    time, so the cycle is found within a few turns of it, keeping no cursor a page."""
+    pages = 0
+
+    async def cycling(cursor: str | None) -> Page[int]:
+        nonlocal pages
+        pages += 1
+        at = -1 if cursor is None else int(cursor)
+        following = at + 1 if at + 1 < lead + cycle else lead
+        return Page(items=[1], has_more=True, cursor=str(following))
+
+    with pytest.raises(PaginationError, match="did not advance"):
+        await Paginator(cycling).collect()
+    assert pages <= 2 * (lead + cycle) + cycle + 2
