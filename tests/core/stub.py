@@ -58,7 +58,11 @@ class StubDevices(DeviceService):
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
 
     def list(
-        self, *, platform: Platform | None = None, search: str | None = None
+        self,
+        *,
+        platform: Platform | None = None,
+        search: str | None = None,
+        parallel: bool = False,  # a stub's pages come the same way either way
     ) -> Paginator[Device]:
         if self.stub.list_error is not None:
             error = self.stub.list_error
