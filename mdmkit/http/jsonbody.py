@@ -130,7 +130,7 @@ def _may_be_too_deep(data: Any) -> bool:
     C walk: its tracked objects are the lists and dicts, less the dicts of plain values (which
     end a path one level down), so its count of levels is short by one at most."""
     level = [data]
-    for _ in range(MAX_DEPTH):
+    for _ in range(MAX_DEPTH - 1):  # level i holds the tracked objects nested i deep
         level = list(filter(gc.is_tracked, gc.get_referents(*level)))
         if not level:
             return False

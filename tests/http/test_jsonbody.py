@@ -60,6 +60,10 @@ def test_valid_json_decodes_as_json_does(body: bytes | str) -> None:
         (DEEP, "nested deeper"),
         (JUST_TOO_DEEP, "nested deeper"),
         (b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), "nested deeper"),
+        # the innermost object holds plain values only: the collector does not track it
+        (b'{"k":' * MAX_DEPTH + b'{"k": 0}' + b"}" * MAX_DEPTH, "nested deeper"),
+        (b'{"k":' * MAX_DEPTH + b"{}" + b"}" * MAX_DEPTH, "nested deeper"),
+        (b"[" * MAX_DEPTH + b'{"k": 0}' + b"]" * MAX_DEPTH, "nested deeper"),
         (b'{"battery": NaN}', "NaN"),
         (b"[Infinity]", "Infinity"),
         (b'{"x": -Infinity}', "-Infinity"),
