@@ -6,7 +6,9 @@ recorded shape, rendered from byte templates (no json.dumps per request), in its
 SimpleMDM: ``GET /api/v1/devices`` (limit 1..100, starting_after, direction asc|desc, ids 1..N)
 and ``POST /api/v1/devices/{id}/lock``. ManageEngine: ``GET /api/v1/mdm/devices`` (offset,
 limit clamped to 200, ``metadata.total_record_count``). ``PUT /_bench?latency_ms=50`` sets the
-latency every answer waits; ``PUT /_bench?devices=N`` resizes both fleets.
+latency every answer waits; ``PUT /_bench?devices=N`` resizes both fleets. HTTP is spoken by
+a small asyncio protocol rather than a web framework, so the server stays far from the
+bottleneck (a request costs it a few microseconds).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
-
-from aiohttp import web
+from urllib.parse import parse_qsl
 
 RECORDED = Path(__file__).parents[1] / "tests" / "simplemdm" / "fixtures" / "devices.json"
 ME_DEVICE: dict[str, Any] = {  # a device list item as ManageEngine Cloud sends it (research)
@@ -107,56 +108,92 @@ class Fleets:
         return b'{"devices":[' + items + b'],"metadata":' + meta + b"}"
 
 
-def app_for(fleets: Fleets) -> web.Application:
-    async def wait() -> None:
-        if fleets.latency:
-            await asyncio.sleep(fleets.latency)
-
-    async def simplemdm_devices(request: web.Request) -> web.Response:
-        await wait()
-        query = request.query
+def answer(fleets: Fleets, method: str, target: str) -> tuple[int, bytes]:
+    """The status and JSON body for one request (a pure function of the fleets)."""
+    path, _, query_string = target.partition("?")
+    query = dict(parse_qsl(query_string))
+    if method == "GET" and path == "/api/v1/devices":
         limit = int(query.get("limit", "10"))
         if not 1 <= limit <= 100:
-            return web.json_response({"errors": [{"title": "limit"}]}, status=400)
+            return 400, b'{"errors":[{"title":"limit"}]}'
         after = int(query["starting_after"]) if query.get("starting_after") else None
         desc = query.get("direction", "asc") == "desc"
-        body = fleets.simplemdm_page(after, limit, desc)
-        return web.Response(body=body, content_type="application/json")
+        return 200, fleets.simplemdm_page(after, limit, desc)
+    if method == "POST" and path.startswith("/api/v1/devices/") and path.endswith("/lock"):
+        return 202, b""
+    if method == "GET" and path == "/api/v1/mdm/devices":
+        limit = min(int(query.get("limit", "50")), 200)
+        return 200, fleets.manageengine_page(int(query.get("offset", "0")), limit)
+    if method == "PUT" and path == "/_bench":
+        if "latency_ms" in query:
+            fleets.latency = float(query["latency_ms"]) / 1000
+        if "devices" in query:
+            fleets.devices = int(query["devices"])
+        return 200, b'{"latency_ms":%g,"devices":%d}' % (fleets.latency * 1000, fleets.devices)
+    return 404, b'{"errors":[{"title":"not found"}]}'
 
-    async def lock(request: web.Request) -> web.Response:
-        await wait()
-        return web.Response(status=202)
 
-    async def manageengine_devices(request: web.Request) -> web.Response:
-        await wait()
-        limit = min(int(request.query.get("limit", "50")), 200)
-        offset = int(request.query.get("offset", "0"))
-        body = fleets.manageengine_page(offset, limit)
-        return web.Response(body=body, content_type="application/json")
+REASONS = {200: b"OK", 202: b"Accepted", 400: b"Bad Request", 404: b"Not Found"}
 
-    async def control(request: web.Request) -> web.Response:
-        if "latency_ms" in request.query:
-            fleets.latency = float(request.query["latency_ms"]) / 1000
-        if "devices" in request.query:
-            fleets.devices = int(request.query["devices"])
-        return web.json_response({"latency_ms": fleets.latency * 1000, "devices": fleets.devices})
 
-    app = web.Application()
-    app.router.add_get("/api/v1/devices", simplemdm_devices)
-    app.router.add_post("/api/v1/devices/{id}/lock", lock)
-    app.router.add_get("/api/v1/mdm/devices", manageengine_devices)
-    app.router.add_put("/_bench", control)
-    return app
+class BenchProtocol(asyncio.Protocol):
+    """HTTP/1.1 on one connection, kept alive: a request line, headers up to the blank line
+    and a Content-Length body, answered after the fleets' latency. Far cheaper a request than
+    a web framework, so the client's cost is what the benchmarks see."""
+
+    def __init__(self, fleets: Fleets) -> None:
+        self.fleets = fleets
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            lines = self.buffer[:end].decode("latin-1").split("\r\n")
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length", "0"))
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length :]
+            method, target, _ = lines[0].split(" ", 2)
+            status, body = answer(self.fleets, method, target)
+            close = headers.get("connection", "").lower() == "close"
+            if self.fleets.latency and target != "/_bench" and not target.startswith("/_bench?"):
+                asyncio.get_running_loop().call_later(
+                    self.fleets.latency, self.send, status, body, close
+                )
+            else:
+                self.send(status, body, close)
+
+    def send(self, status: int, body: bytes, close: bool) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        head = b"HTTP/1.1 %d %s\r\nContent-Length: %d\r\n" % (status, REASONS[status], len(body))
+        if body:
+            head += b"Content-Type: application/json\r\n"
+        self.transport.write(head + b"\r\n" + body)
+        if close:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
 
 
 async def serve(devices: int) -> None:
-    runner = web.AppRunner(app_for(Fleets(devices)), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    fleets = Fleets(devices)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: BenchProtocol(fleets), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
     print(f"url: http://127.0.0.1:{port}", flush=True)
-    await asyncio.Event().wait()
+    async with server:
+        await server.serve_forever()
 
 
 def main(argv: list[str]) -> None:

@@ -19,6 +19,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import Any, Generic, TypeVar
 
 import anyio
+import anyio.lowlevel
 
 from mdmkit.core.errors import InvalidRequestError, PaginationError
 from mdmkit.core.pagination import Page, PageFetcher, Paginator
@@ -196,11 +197,22 @@ def _fetcher(fetch: PageFetcher[T], cursor: str | None) -> Callable[[], Awaitabl
     return lambda: fetch(cursor)
 
 
+CONVERT_STEP = 25
+"""Items turned into models between two checkpoints: the next round's requests go out, and
+their answers come in, while this round's pages are converted (and the loop stays free)."""
+
+
 def _converter(
     convert: Callable[[list[Any]], list[T]] | None, items: list[Any]
 ) -> Callable[[], Awaitable[Any]]:
     async def run() -> Any:
-        return items if convert is None else convert(items)
+        if convert is None:
+            return items
+        models: list[T] = []
+        for start in range(0, len(items), CONVERT_STEP):
+            await anyio.lowlevel.checkpoint()
+            models += convert(items[start : start + CONVERT_STEP])
+        return models
 
     return run
 

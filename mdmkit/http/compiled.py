@@ -47,6 +47,9 @@ class ModelConverter(cattrs.Converter):
     written from the hooks registered when a model is first met: a hook registered for an
     ``X | None`` is called as it is, cattrs' own optional handling is inlined. Models nested
     in it are written from their fields (a hook registered for a model class is not consulted).
+    ``optional_pass_through`` names hooks for ``X | None`` (or a field's own hook) that give
+    None for None and pass a value of exactly X unchanged unless it is one of the spellings
+    listed with it (ManageEngine's ``"--"``): generated code calls them for the others only.
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class ModelConverter(cattrs.Converter):
     ) -> None:
         super().__init__(**kwargs)
         self.pass_through: dict[Callable[..., Any], type] = dict(pass_through or {})
+        self.optional_pass_through: dict[Callable[..., Any], tuple[type, tuple[object, ...]]] = {}
         self._generated: dict[type, StructureFn | None] = {}
 
     def generated(self, cls: type) -> StructureFn | None:
@@ -121,7 +125,7 @@ class _Writer:
             convert: list[str] = []
         elif HOOK in field.metadata:
             names[f"_h{i}"], names[f"_t{i}"] = field.metadata[HOOK], type_
-            convert = [f"{v} = _h{i}({v}, _t{i})"]
+            convert = self._skipping(v, field.metadata[HOOK], f"{i}", names)
         else:
             convert = self._convert(v, type_, f"{i}", names)
         default = field.default
@@ -157,6 +161,8 @@ class _Writer:
         if hook is identity:
             return []
         names[f"_h{tag}"], names[f"_t{tag}"] = hook, type_
+        if hook in self.converter.optional_pass_through:
+            return self._skipping(v, hook, tag, names)
         slow = f"{v} = _h{tag}({v}, _t{tag})"
         exact = self.converter.pass_through.get(hook)
         if exact is type_:
@@ -170,6 +176,19 @@ class _Writer:
         if items is not None and getattr(hook, "__name__", "") == ARRAY_HOOK:
             return self._tuple(v, items, tag, slow, names)
         return [slow]
+
+    def _skipping(self, v: str, hook: Any, tag: str, names: dict[str, Any]) -> list[str]:
+        """The call to ``_h<tag>``, skipped for None and for values it passes unchanged."""
+        slow = f"{v} = _h{tag}({v}, _t{tag})"
+        known = self.converter.optional_pass_through.get(hook)
+        if known is None:
+            return [slow]
+        exact, spellings = known
+        names[f"_{exact.__name__}"], names[f"_u{tag}"] = exact, spellings
+        test = f"type({v}) is not _{exact.__name__}"
+        if spellings:
+            test = f"({test} or {v} in _u{tag})"
+        return [f"if {v} is not None and {test}: {slow}"]
 
     def _tuple(self, v: str, items: Any, tag: str, slow: str, names: dict[str, Any]) -> list[str]:
         """``tuple[X, ...]`` from a list: kept as is when every element already is an X."""

@@ -448,9 +448,10 @@ class Transport:
             started=started,
         )
         session = await self.session()
-        real_end = math.inf if limits.deadline is None else anyio.current_time() + limits.deadline
         try:
-            with anyio.CancelScope(deadline=real_end):
+            if limits.deadline is None:  # no scope to enter: each attempt keeps its own timeout
+                return await self._retrying(call, session)
+            with anyio.CancelScope(deadline=anyio.current_time() + limits.deadline):
                 return await self._retrying(call, session)
             # the scope ended the call: its deadline passed during an attempt or a wait
             why = f"it passed during attempt {call.sends}" if call.in_flight else call.waiting()

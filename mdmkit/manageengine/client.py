@@ -7,6 +7,7 @@ On-premises MDM Plus: ``ManageEngineClient.on_premises("https://mdm.corp:8383", 
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -14,6 +15,7 @@ from typing import Any, Self, Unpack, cast
 
 import aiohttp
 import anyio
+import cattrs
 
 from mdmkit.core.errors import ConfigurationError
 from mdmkit.core.models import Vendor
@@ -37,6 +39,14 @@ from mdmkit.manageengine.resources.profiles import Profiles
 from mdmkit.manageengine.resources.users import Users
 
 __all__ = ["ManageEngineClient", "ManageEngineOptions", "OnPremisesOptions"]
+
+
+@functools.cache
+def shared_converter() -> cattrs.Converter:
+    """The converter every client shares: built, and its structure functions written, once
+    a process rather than once a client (it holds no client's state)."""
+    return make_converter()
+
 
 DEFAULT_MAX_CONCURRENCY = 4
 ENV_PREFIX = "MANAGEENGINE_"
@@ -173,7 +183,7 @@ class ManageEngineClient(NativeClient):
         """Make the transport and wire the sections; ``options`` are the Transport knobs."""
         self.auth = auth
         self._upload_strategy = upload_strategy
-        self._converter = make_converter()
+        self._converter = shared_converter()
         options.setdefault("max_concurrency", DEFAULT_MAX_CONCURRENCY)
         transport = Transport(
             base_url,

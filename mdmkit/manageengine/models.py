@@ -53,6 +53,7 @@ UNKNOWN = "--"
 UNKNOWN_DATES = (0, "0", UNKNOWN, "")
 """How it writes a date it does not know: never 1970-01-01."""
 _OPTIONAL_SCALARS = (str, int, float, bool)
+_UNKNOWN_TEXT = ("", UNKNOWN)  # the strings _unknown reads as None
 
 
 def _unknown(value: object) -> bool:
@@ -100,6 +101,8 @@ def make_converter() -> cattrs.Converter:
         def hook(value: object, _: object) -> object:
             return None if _unknown(value) else known(value, kind)
 
+        if converter.pass_through.get(known) is kind:  # generated code skips the call for these
+            converter.optional_pass_through[hook] = (kind, _UNKNOWN_TEXT if kind is str else ())
         return (lambda wanted: wanted == (kind | None)), hook
 
     for kind in _OPTIONAL_SCALARS:
@@ -113,6 +116,7 @@ def make_converter() -> cattrs.Converter:
         return known_date(value, datetime)  # type: ignore[no-any-return]
 
     converter.register_structure_hook_func(lambda t: t == (datetime | None), date)
+    converter.optional_pass_through[optional_int] = (int, ())
     return converter
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -13,6 +14,7 @@ from typing import Self, Unpack
 
 import aiohttp
 import anyio
+import cattrs
 
 from mdmkit.core.errors import ConfigurationError
 from mdmkit.core.models import Vendor
@@ -45,7 +47,16 @@ from mdmkit.simplemdm.resources.scripts import Scripts
 __all__ = ["DEFAULT_BASE_URL", "ApiKeyAuth", "SimpleMDMClient", "SimpleMDMOptions"]
 
 DEFAULT_BASE_URL = "https://a.simplemdm.com/api/v1"
+
+
 # SimpleMDM publishes no limits; clients in the wild keep to about one request a second.
+@functools.cache
+def shared_converter() -> cattrs.Converter:
+    """The converter every client shares: built, and its structure functions written, once
+    a process rather than once a client (it holds no client's state)."""
+    return make_converter()
+
+
 DEFAULT_MAX_CONCURRENCY = 4
 
 
@@ -118,7 +129,7 @@ class SimpleMDMClient(NativeClient):
         hooks: RequestHooks | None = None,
         name: str | None = None,
     ) -> None:
-        self._converter = make_converter()
+        self._converter = shared_converter()
         transport = Transport(
             base_url,
             auth=ApiKeyAuth(api_key),

@@ -312,3 +312,38 @@ def test_offsets_without_a_total_follow_the_cursor_and_convert_every_page() -> N
 
     listing = offset_pages(first, never, key=lambda i: i, convert=convert, rest=rest)
     assert listed(listing) == [10, 20, 30]
+
+
+def test_a_rounds_pages_are_converted_in_steps_that_let_other_tasks_run() -> None:
+    """Conversion yields to the loop every CONVERT_STEP items, so the next round's requests
+    (and any other task on the loop) run between the steps of a big page."""
+    from mdmkit.core.parallel import CONVERT_STEP
+
+    ticks: list[int] = []
+    steps: list[tuple[int, int]] = []
+
+    async def up(cursor: str | None) -> Page[int]:
+        return Page(items=list(range(1, 4 * CONVERT_STEP + 1)), has_more=False)
+
+    async def down(cursor: str | None) -> Page[int]:
+        return Page(items=[], has_more=False)
+
+    def convert(items: list[int]) -> list[int]:
+        steps.append((len(items), len(ticks)))
+        return items
+
+    async def run() -> list[int]:
+        async def ticker() -> None:
+            while True:
+                ticks.append(1)
+                await anyio.lowlevel.checkpoint()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ticker)
+            items = [i async for i in both_ends(up, down, key=lambda i: i, convert=convert)]
+            group.cancel_scope.cancel()
+        return items
+
+    assert anyio.run(run) == list(range(1, 4 * CONVERT_STEP + 1))
+    assert [size for size, _ in steps] == [CONVERT_STEP] * 4
+    assert len({seen for _, seen in steps}) == 4  # the ticker ran between every two steps

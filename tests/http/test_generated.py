@@ -372,3 +372,41 @@ def test_the_neutral_device_builder_builds_what_its_init_builds(
     assert hash(made) == hash(expected)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.name = "changed"  # type: ignore[misc]
+
+
+# -- hooks the generated code skips ---------------------------------------------------------------
+
+UNKNOWN_SPELLINGS = [None, "", "--", "  --", "x", 0, 5, "5", True, 1.5, [], {}]
+
+
+@pytest.mark.parametrize("value", UNKNOWN_SPELLINGS, ids=repr)
+@pytest.mark.parametrize(
+    "field", ["device_name", "owned_by", "managed_status", "battery_level", "is_supervised"]
+)
+def test_manageengine_unknown_spellings_read_the_same_when_the_hook_call_is_skipped(
+    field: str, value: Any
+) -> None:
+    """ManageEngine's ``X | None`` hooks and optional_int are skipped for None and exact
+    values: "--" and "" still reach them (None), everything else reads as on the plain path."""
+    converter = me_models.make_converter()
+    payload = {"device_id": 1, field: value}
+    generated = converter.generated(me_models.Device)
+    assert generated is not None
+    plain = outcome(lambda: plain_structure(converter, payload, me_models.Device))
+    try:
+        fast: Any = ("value", typed(generated(payload, payload)))
+    except Exception:
+        fast = None  # declined: structure_model falls back to the plain path
+    assert fast is None or fast == plain
+    assert outcome(lambda: structure_model(converter, payload, me_models.Device)) == plain
+    if value in ("", "--"):  # the server's "unknown": None, never the text
+        assert getattr(structure_model(converter, payload, me_models.Device), field) is None
+
+
+def test_manageengine_generated_code_calls_the_unknown_hooks_only_for_other_values() -> None:
+    converter = me_models.make_converter()
+    generated = converter.generated(me_models.Device)
+    assert generated is not None
+    source = "".join(linecache.getlines(generated.__code__.co_filename))
+    assert "is not _str or v1 in _u1" in source  # device_name: "--" and "" still go to the hook
+    assert "v12 is not None and type(v12) is not _int:" in source  # owned_by (optional_int)
