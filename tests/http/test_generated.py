@@ -376,7 +376,7 @@ def test_the_neutral_device_builder_builds_what_its_init_builds(
 
 # -- hooks the generated code skips ---------------------------------------------------------------
 
-UNKNOWN_SPELLINGS = [None, "", "--", "  --", "x", 0, 5, "5", True, 1.5, [], {}]
+UNKNOWN_SPELLINGS: list[Any] = [None, "", "--", "  --", "x", 0, 5, "5", True, 1.5, [], {}]
 
 
 @pytest.mark.parametrize("value", UNKNOWN_SPELLINGS, ids=repr)
@@ -388,7 +388,7 @@ def test_manageengine_unknown_spellings_read_the_same_when_the_hook_call_is_skip
 ) -> None:
     """ManageEngine's ``X | None`` hooks and optional_int are skipped for None and exact
     values: "--" and "" still reach them (None), everything else reads as on the plain path."""
-    converter = me_models.make_converter()
+    converter: Any = me_models.make_converter()
     payload = {"device_id": 1, field: value}
     generated = converter.generated(me_models.Device)
     assert generated is not None
@@ -404,7 +404,7 @@ def test_manageengine_unknown_spellings_read_the_same_when_the_hook_call_is_skip
 
 
 def test_manageengine_generated_code_calls_the_unknown_hooks_only_for_other_values() -> None:
-    converter = me_models.make_converter()
+    converter: Any = me_models.make_converter()
     generated = converter.generated(me_models.Device)
     assert generated is not None
     source = "".join(linecache.getlines(generated.__code__.co_filename))
