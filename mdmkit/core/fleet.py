@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import inspect
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -41,7 +41,7 @@ from mdmkit.core.models import (
     InstallMode,
     Platform,
 )
-from mdmkit.core.pagination import Page, Paginator
+from mdmkit.core.pagination import Page, Paginator, StreamedPaginator
 
 __all__ = ["Fleet", "MergedPaginator"]
 
@@ -50,7 +50,7 @@ U = TypeVar("U")
 Ref = Device | App | Group | AppAssignment | tuple[str, str | int]
 
 
-class MergedPaginator(Paginator[T]):
+class MergedPaginator(StreamedPaginator[T]):
     """Items of several paginators, interleaved as their pages arrive.
 
     A merged listing cannot resume from a cursor (each page's ``cursor`` is None); list a
@@ -58,30 +58,15 @@ class MergedPaginator(Paginator[T]):
     """
 
     def __init__(self, fleet: Fleet, sources: builtins.list[tuple[str, Paginator[T]]]) -> None:
-        super().__init__(self._not_by_cursor)
+        super().__init__(self._merged, listing="a merged Fleet listing")
         self._fleet = fleet
         self._sources = sources
-
-    @staticmethod
-    async def _not_by_cursor(cursor: str | None) -> Page[T]:
-        raise InvalidRequestError("a merged Fleet listing has no cursors", field="start")
-
-    def __await__(self) -> Generator[Any, None, Page[T]]:
-        return self._first_page().__await__()
-
-    async def _first_page(self) -> Page[T]:
-        async with contextlib.aclosing(self.pages()) as pages:
-            async for page in pages:
-                return page
-        return Page(items=[], has_more=False)
 
     def map(self, convert: Callable[[T], U]) -> Paginator[U]:
         return MergedPaginator(self._fleet, [(n, p.map(convert)) for n, p in self._sources])
 
-    async def pages(self, start: str | None = None) -> AsyncGenerator[Page[T], None]:
+    async def _merged(self) -> AsyncGenerator[Page[T], None]:
         """Pages from every member, in the order they arrive."""
-        if start is not None:
-            raise InvalidRequestError("a merged Fleet listing cannot resume from a cursor")
         group = self._fleet.task_group()
         send, receive = anyio.create_memory_object_stream[tuple[str, Page[T] | Exception]]()
         scopes = [anyio.CancelScope() for _ in self._sources]

@@ -6,6 +6,7 @@ cursor. Pages are fetched one at a time, so memory stays one page deep however l
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -19,9 +20,9 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from mdmkit.core.errors import PaginationError
+from mdmkit.core.errors import InvalidRequestError, PaginationError
 
-__all__ = ["Page", "PageFetcher", "Paginator"]
+__all__ = ["Page", "PageFetcher", "Paginator", "StreamedPaginator"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -141,3 +142,61 @@ class Paginator(Generic[T]):
             )
 
         return Paginator(fetch, start=self._start)
+
+
+class StreamedPaginator(Paginator[T]):
+    """A listing whose pages come from ``produce()`` rather than from a cursor (a parallel
+    listing, a Fleet's merged one): it reads like any Paginator (``async for``, ``await``,
+    ``pages()``, ``collect()``, ``map``, ``filter``) but cannot resume, each page's ``cursor``
+    None. ``listing`` names it in the errors that say so."""
+
+    def __init__(
+        self, produce: Callable[[], AsyncIterator[Page[T]]], *, listing: str = "this listing"
+    ) -> None:
+        super().__init__(self._not_by_cursor)
+        self._produce = produce
+        self._listing = listing
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    async def _not_by_cursor(self, cursor: str | None) -> Page[T]:
+        raise InvalidRequestError(f"{self._listing} has no cursors", field="start")
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self._first_page().__await__()
+
+    async def _first_page(self) -> Page[T]:
+        async with contextlib.aclosing(self.pages()) as pages:
+            async for page in pages:
+                return page
+        return Page(items=[], has_more=False)
+
+    async def pages(self, start: str | None = None) -> AsyncGenerator[Page[T], None]:
+        """Every page, in the order ``produce()`` brings them."""
+        if start is not None:
+            raise InvalidRequestError(f"{self._listing} cannot resume from a cursor")
+        produced = self._produce()
+        try:
+            async for page in produced:
+                yield page
+        finally:
+            closing = getattr(produced, "aclose", None)
+            if closing is not None:
+                await closing()
+
+    def map(self, convert: Callable[[T], U]) -> Paginator[U]:
+        async def produce() -> AsyncIterator[Page[U]]:
+            async with contextlib.aclosing(self.pages()) as pages:
+                async for page in pages:
+                    yield Page(items=[convert(i) for i in page.items], has_more=page.has_more)
+
+        return StreamedPaginator(produce, listing=self._listing)
+
+    def filter(self, keep: Callable[[T], bool]) -> Paginator[T]:
+        async def produce() -> AsyncIterator[Page[T]]:
+            async with contextlib.aclosing(self.pages()) as pages:
+                async for page in pages:
+                    yield Page(items=[i for i in page.items if keep(i)], has_more=page.has_more)
+
+        return StreamedPaginator(produce, listing=self._listing)

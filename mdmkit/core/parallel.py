@@ -14,15 +14,14 @@ sequential offset paging would. An item added or removed while listing may be yi
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.lowlevel
 
 from mdmkit.core.errors import InvalidRequestError, PaginationError
-from mdmkit.core.pagination import Page, PageFetcher, Paginator
+from mdmkit.core.pagination import Page, PageFetcher, StreamedPaginator
 
 __all__ = ["IN_FLIGHT", "Meeting", "StreamedPaginator", "both_ends", "offset_pages"]
 
@@ -32,63 +31,6 @@ K = TypeVar("K")
 IN_FLIGHT = 8
 """Offset pages requested at once by default (each client's ``max_concurrency`` still caps
 the requests actually in flight)."""
-
-
-class StreamedPaginator(Paginator[T]):
-    """A listing whose pages come from ``produce()`` rather than from a cursor.
-
-    It reads like any Paginator (``async for``, ``await``, ``pages()``, ``collect()``...) but
-    cannot resume: each page's ``cursor`` is None.
-    """
-
-    def __init__(self, produce: Callable[[], AsyncIterator[Page[T]]]) -> None:
-        super().__init__(self._not_by_cursor)
-        self._produce = produce
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}>"
-
-    @staticmethod
-    async def _not_by_cursor(cursor: str | None) -> Page[T]:
-        raise InvalidRequestError("a parallel listing has no cursors", field="start")
-
-    def __await__(self) -> Any:
-        return self._first_page().__await__()
-
-    async def _first_page(self) -> Page[T]:
-        async with contextlib.aclosing(self.pages()) as pages:
-            async for page in pages:
-                return page
-        return Page(items=[], has_more=False)
-
-    async def pages(self, start: str | None = None) -> AsyncGenerator[Page[T], None]:
-        """Every page, in the order the rounds bring them."""
-        if start is not None:
-            raise InvalidRequestError("a parallel listing cannot resume from a cursor")
-        produced = self._produce()
-        try:
-            async for page in produced:
-                yield page
-        finally:
-            closing = getattr(produced, "aclose", None)
-            if closing is not None:
-                await closing()
-
-    def map(self, convert: Callable[[T], U]) -> Paginator[U]:
-        async def produce() -> AsyncIterator[Page[U]]:
-            async with contextlib.aclosing(self.pages()) as pages:
-                async for page in pages:
-                    yield Page(items=[convert(i) for i in page.items], has_more=page.has_more)
-
-        return StreamedPaginator(produce)
-
-    def filter(self, keep: Callable[[T], bool]) -> Paginator[T]:
-        async def produce() -> AsyncIterator[Page[T]]:
-            async with contextlib.aclosing(self.pages()) as pages:
-                async for page in pages:
-                    yield Page(items=[i for i in page.items if keep(i)], has_more=page.has_more)
-
-        return StreamedPaginator(produce)
 
 
 async def _all_at_once(calls: list[Callable[[], Awaitable[T]]]) -> list[T]:
@@ -190,7 +132,7 @@ def both_ends(
             if not ends:
                 return
 
-    return StreamedPaginator(produce)
+    return StreamedPaginator(produce, listing="a parallel listing")
 
 
 def _fetcher(fetch: PageFetcher[T], cursor: str | None) -> Callable[[], Awaitable[Page[T]]]:
@@ -266,7 +208,7 @@ def offset_pages(
                 yield _unseen(items, seen, key, has_more=more, total=total)
             waiting = fetched
 
-    return StreamedPaginator(produce)
+    return StreamedPaginator(produce, listing="a parallel listing")
 
 
 def _at(at: Callable[[int], Awaitable[Page[T]]], offset: int) -> Callable[[], Awaitable[Page[T]]]:

@@ -40,6 +40,18 @@ async def test_every_device_once_and_the_fast_member_first() -> None:
     assert fast.closed
 
 
+async def test_a_merged_listing_filters_and_maps_like_any_paginator() -> None:
+    async with Fleet(StubMDM("a", 3), StubMDM("b", 4)) as fleet:
+        listing = fleet.devices.list()
+        odd = await listing.filter(lambda d: d.id.endswith(("1", "3"))).collect()
+        names = await listing.map(lambda d: d.id).collect()
+        first = await listing
+    assert sorted(d.id for d in odd) == ["a-1", "b-1", "b-3"]
+    assert sorted(names) == ["a-0", "a-1", "a-2", "b-0", "b-1", "b-2", "b-3"]
+    assert first.items
+    assert first.cursor is None
+
+
 async def test_pages_report_has_more_until_every_member_is_done() -> None:
     async with Fleet(StubMDM("a", 3, page_size=2), StubMDM("b", 1)) as fleet:
         pages = [page async for page in fleet.devices.list().pages()]
