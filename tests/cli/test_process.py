@@ -77,8 +77,10 @@ def test_python_m_mdmkit_testing_still_serves_and_prints_json(home: Path) -> Non
 def test_ctrl_c_mid_run_exits_130_and_the_report_says_what_is_known(
     shell: Shell, sm: FakeProcess, tmp_path: Path
 ) -> None:
+    # each refresh waits 3 s: the window for Ctrl-C while the second is in flight, wide
+    # enough for a loaded machine's polling to land in it (1 s was missed under load)
     sm.fault(
-        {"fault": {"type": "Latency", "seconds": 1.0}, "route": "POST */refresh", "times": None}
+        {"fault": {"type": "Latency", "seconds": 3.0}, "route": "POST */refresh", "times": None}
     )
     report = tmp_path / "report.csv"
     shell.env.update(sm.env)
