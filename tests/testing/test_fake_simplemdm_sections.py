@@ -18,7 +18,8 @@ pytestmark = pytest.mark.anyio
 
 
 def ipa(name: str, bundle: str, version: str) -> bytes:
-    """A tiny .ipa: a zip whose Payload/<App>.app/Info.plist names the app."""
+    """A tiny .ipa: a zip whose Payload/<App>.app/Info.plist names the app, the same bytes
+    on every call (a fixed entry time: the clock's would differ across a 2 s boundary)."""
     info = {
         "CFBundleName": name,
         "CFBundleIdentifier": bundle,
@@ -26,7 +27,8 @@ def ipa(name: str, bundle: str, version: str) -> bytes:
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(f"Payload/{name}.app/Info.plist", plistlib.dumps(info))
+        entry = zipfile.ZipInfo(f"Payload/{name}.app/Info.plist", date_time=(2024, 1, 1, 0, 0, 0))
+        archive.writestr(entry, plistlib.dumps(info))
     return buffer.getvalue()
 
 
