@@ -26,7 +26,6 @@ from mdmkit.core.pagination import Page, PageFetcher, StreamedPaginator
 __all__ = ["IN_FLIGHT", "Meeting", "StreamedPaginator", "both_ends", "offset_pages"]
 
 T = TypeVar("T")
-U = TypeVar("U")
 K = TypeVar("K")
 IN_FLIGHT = 8
 """Offset pages requested at once by default (each client's ``max_concurrency`` still caps
