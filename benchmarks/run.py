@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -82,12 +82,18 @@ async def peak_memory(call: Callable[[], Awaitable[Any]]) -> tuple[int, Any]:
     return peak, result
 
 
+async def count_items(items: AsyncIterable[object]) -> int:
+    """How many items a listing yields, holding none of them (a list of them would be
+    measured as the client's memory)."""
+    count = 0
+    async for _ in items:
+        count += 1
+    return count
+
+
 async def list_with_mdmkit(url: str, key: str) -> int:
     async with SimpleMDMClient(key, base_url=url) as sm:
-        count = 0  # counted, not collected: a list of them would be measured as the client's
-        async for _ in sm.devices.list(include_awaiting_enrollment=True):
-            count += 1
-        return count
+        return await count_items(sm.devices.list(include_awaiting_enrollment=True))
 
 
 async def list_with_bare_aiohttp(url: str, key: str) -> int:

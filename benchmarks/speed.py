@@ -12,7 +12,6 @@ here. Results go to benchmarks/results.json (git-ignored); docs/performance.md s
 from __future__ import annotations
 
 import asyncio
-import base64
 import gc
 import json
 import os
@@ -21,12 +20,13 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from run import count_items, list_with_bare_aiohttp
 
 from mdmkit.http import jsonbody
 from mdmkit.http.convert import make_converter, plain_structure
@@ -151,34 +151,13 @@ def bench_structuring() -> None:
 
 
 async def plain_loop(url: str) -> int:
-    """The floor: aiohttp and json.loads, the same pages, no models."""
-    auth = {"Authorization": "Basic " + base64.b64encode(b"key:").decode()}
-    count, cursor = 0, None
-    async with aiohttp.ClientSession(headers=auth) as session:
-        while True:
-            params = {"limit": "100"}
-            if cursor:
-                params["starting_after"] = cursor
-            async with session.get(url + "/api/v1/devices", params=params) as response:
-                body = json.loads(await response.read())
-            count += len(body["data"])
-            if not body["has_more"]:
-                return count
-            cursor = str(body["data"][-1]["id"])
-
-
-async def _count(items: AsyncIterable[object]) -> int:
-    """How many items a listing yields, holding none of them (a list of them would be
-    measured as the client's memory)."""
-    count = 0
-    async for _ in items:
-        count += 1
-    return count
+    """The floor: aiohttp and json.loads, the same pages, no models (run.py's loop)."""
+    return await list_with_bare_aiohttp(url + "/api/v1", "key")
 
 
 async def mdmkit_native(url: str, parallel: bool = False) -> int:
     async with SimpleMDMClient("key", base_url=url + "/api/v1") as sm:
-        return await _count(sm.devices.list(parallel=parallel))
+        return await count_items(sm.devices.list(parallel=parallel))
 
 
 async def mdmkit_neutral(url: str) -> int:
@@ -186,7 +165,7 @@ async def mdmkit_neutral(url: str) -> int:
 
     async with SimpleMDM("key", base_url=url + "/api/v1") as sm:
         # the neutral list asks include_awaiting_enrollment=true; the bench server ignores it
-        return await _count(sm.devices.list())
+        return await count_items(sm.devices.list())
 
 
 def simplemdmpy(url: str) -> int:
@@ -335,7 +314,7 @@ async def bench_parallel() -> None:
 
         async def me_list(parallel: bool) -> int:
             async with ManageEngineClient.on_premises(url, "key", max_concurrency=8) as me:
-                return await _count(me.devices.list(parallel=parallel, in_flight=8))
+                return await count_items(me.devices.list(parallel=parallel, in_flight=8))
 
         walls: dict[str, list[float]] = {k: [] for k in ("sm seq", "sm par", "me seq", "me par")}
         for _ in range(RUNS):
