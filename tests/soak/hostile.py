@@ -219,11 +219,16 @@ def http(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
+def _gzip(data: bytes, level: int = 9) -> bytes:
+    """``data`` as one gzip member with no timestamp, so a seed always builds the same bytes."""
+    return gzip.compress(data, level, mtime=0)
+
+
 @functools.cache
 def bomb(kind: str, size: int) -> bytes:
     """``size`` bytes of JSON-ish whitespace, compressed (``gzip`` or ``deflate``): a bomb."""
     plain = b" " * size + b"{}"
-    return gzip.compress(plain, 9) if kind == "gzip" else zlib.compress(plain, 9)
+    return _gzip(plain) if kind == "gzip" else zlib.compress(plain, 9)
 
 
 def _encoded(rng: random.Random, body: bytes) -> Answer:
@@ -233,19 +238,19 @@ def _encoded(rng: random.Random, body: bytes) -> Answer:
     elif roll == 1:
         data, enc = bomb("deflate", rng.choice([2, 8]) * 1024 * 1024), "deflate"
     elif roll == 2:
-        data, enc = gzip.compress(body), "gzip"
+        data, enc = _gzip(body), "gzip"
     elif roll == 3:
-        data, enc = gzip.compress(body)[:-6], "gzip"  # cut short
+        data, enc = _gzip(body)[:-6], "gzip"  # cut short
     elif roll == 4:
         data, enc = b"not gzip at all" + body, "gzip"
     elif roll == 5:
-        data, enc = gzip.compress(body) + b"trailing garbage", "gzip"
+        data, enc = _gzip(body) + b"trailing garbage", "gzip"
     elif roll == 6:
         data, enc = body, rng.choice(["br", "zstd", "compress", "gzip, gzip", "x-unknown", ""])
     elif roll == 7:
-        data, enc = gzip.compress(gzip.compress(body)), "gzip"
+        data, enc = _gzip(_gzip(body)), "gzip"
     else:
-        data, enc = gzip.compress(body) * 3, "gzip"  # concatenated members
+        data, enc = _gzip(body) * 3, "gzip"  # concatenated members
     status = rng.choice([200, 200, 200, 429, 500, 503])
     wait = {"Retry-After": "0"} if status in (429, 503) else {}
     return Answer(
