@@ -2,8 +2,11 @@
 
 Two ways, one for each kind of paging: a cursor list read from both ends at once (ascending
 from the start, descending from the end, meeting in the middle), and an offset list whose
-total is known, read several offsets at a time. Pages are fetched in rounds (both ends, or
-``in_flight`` offsets, at once), so no task outlives a round and memory stays a round deep.
+total is known, read several offsets at a time. The requests run as tasks in a window
+(``InFlight``) that is topped up the moment a page comes in, also between the steps of
+converting the page before it: neither end waits for the other, and an offset listing keeps
+``in_flight`` requests on the wire. The window is a page per end (or ``in_flight`` pages)
+deep, so memory is too; ending the listing early cancels what is still in flight.
 
 What a change made while listing can and cannot cause: an item is never yielded twice (both
 ends keep to their side of the meeting point; offset pages are told apart by id). An item
@@ -14,6 +17,8 @@ sequential offset paging would. An item added or removed while listing may be yi
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
@@ -23,34 +28,13 @@ import anyio.lowlevel
 from mdmkit.core.errors import InvalidRequestError, PaginationError
 from mdmkit.core.pagination import Page, PageFetcher, StreamedPaginator
 
-__all__ = ["IN_FLIGHT", "Meeting", "StreamedPaginator", "both_ends", "offset_pages"]
+__all__ = ["IN_FLIGHT", "InFlight", "Meeting", "StreamedPaginator", "both_ends", "offset_pages"]
 
 T = TypeVar("T")
 K = TypeVar("K")
 IN_FLIGHT = 8
 """Offset pages requested at once by default (each client's ``max_concurrency`` still caps
 the requests actually in flight)."""
-
-
-async def _all_at_once(calls: list[Callable[[], Awaitable[T]]]) -> list[T]:
-    """The calls' results, run concurrently; the first failure cancels the rest and is raised
-    as it is (not wrapped in an exception group)."""
-    results: list[Any] = [None] * len(calls)
-    failures: list[BaseException] = []
-
-    async def run(index: int, call: Callable[[], Awaitable[T]]) -> None:
-        try:
-            results[index] = await call()
-        except Exception as error:
-            failures.append(error)
-            group.cancel_scope.cancel()
-
-    async with anyio.create_task_group() as group:
-        for index, call in enumerate(calls):
-            group.start_soon(run, index, call)
-    if failures:
-        raise failures[0]
-    return results
 
 
 class Meeting(Generic[K]):
@@ -90,6 +74,51 @@ class Meeting(Generic[K]):
         return kept, False
 
 
+class InFlight(Generic[K, T]):
+    """Requests running as tasks, each under a key (an end, an offset), taken as they finish.
+
+    A listing's generator starts them and takes their pages; the tasks are leaves (one request
+    each), so they may outlive a ``yield`` without a cancel scope spanning it. ``close()``
+    cancels and awaits what is left, shielded, so an early end leaves no task behind.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: dict[K, asyncio.Task[T]] = {}
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def start(self, key: K, call: Callable[[], Awaitable[T]]) -> None:
+        async def run() -> T:
+            return await call()
+
+        self._tasks[key] = asyncio.ensure_future(run())
+
+    def finished(self) -> list[tuple[K, T]]:
+        """The results of the tasks done so far, in the order they were started; the first
+        failure among them is raised as it is (the listing's ``close`` cancels the rest)."""
+        done = [(key, task) for key, task in self._tasks.items() if task.done()]
+        for key, _ in done:
+            del self._tasks[key]
+        return [(key, task.result()) for key, task in done]
+
+    async def wait(self) -> None:
+        """Until at least one task is done."""
+        await asyncio.wait(self._tasks.values(), return_when=asyncio.FIRST_COMPLETED)
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait(tasks)
+        for task in tasks:  # retrieved, so asyncio does not log them as never retrieved
+            if not task.cancelled():
+                task.exception()
+
+
 def both_ends(
     ascending: PageFetcher[Any],
     descending: PageFetcher[Any],
@@ -99,37 +128,40 @@ def both_ends(
     """Every item of a cursor list, read from the start (``ascending``) and from the end
     (``descending``) at once, each page's cursor the key of its last item; the listing ends
     where they meet. The fetchers give raw pages (items as sent, ``key`` reads their key);
-    ``convert`` turns the items kept into models while the next round is on the wire."""
+    ``convert`` turns the items kept into models while both ends' next pages are on the wire.
+    Each end asks for its next page as soon as its last one is in."""
+    fetchers = {"up": ascending, "down": descending}
 
     async def produce() -> AsyncIterator[Page[T]]:
         meeting: Meeting[Any] = Meeting()
-        cursors: dict[str, str | None] = {"up": None, "down": None}
-        fetchers = {"up": ascending, "down": descending}
-        ends = list(cursors)
-        raws = await _all_at_once([_fetcher(fetchers[end], None) for end in ends])
-        while True:
-            kept: list[list[Any]] = []
-            for end, page in zip(ends, raws, strict=True):
+        last: dict[str, str | None] = {"up": None, "down": None}
+        flight: InFlight[str, Page[Any]] = InFlight()
+        kept: deque[list[Any]] = deque()
+
+        def advance() -> None:
+            for end, page in flight.finished():
                 take = meeting.take_up if end == "up" else meeting.take_down
                 positions, met = take([key(item) for item in page.items])
-                if met or not page.has_more:
-                    del cursors[end]
-                elif page.cursor is None or page.cursor == cursors[end]:
-                    raise PaginationError(f"the page cursor did not advance ({page.cursor!r})")
-                else:
-                    cursors[end] = page.cursor
                 kept.append([page.items[p] for p in positions])
-            ends = list(cursors)
-            calls = [_fetcher(fetchers[end], cursors[end]) for end in ends]
-            results: list[Any] = await _all_at_once(
-                [*calls, *(_converter(convert, k) for k in kept)]
-            )
-            raws, converted = results[: len(ends)], results[len(ends) :]
-            for index, items in enumerate(converted):
-                more = bool(ends) or index < len(converted) - 1
-                yield Page(items=items, has_more=more)
-            if not ends:
-                return
+                if met or not page.has_more:
+                    continue
+                if page.cursor is None or page.cursor == last[end]:
+                    raise PaginationError(f"the page cursor did not advance ({page.cursor!r})")
+                last[end] = page.cursor
+                flight.start(end, _fetcher(fetchers[end], page.cursor))
+
+        try:
+            for end, fetch in fetchers.items():
+                flight.start(end, _fetcher(fetch, None))
+            while flight or kept:
+                advance()
+                if not kept:
+                    await flight.wait()
+                    continue
+                items = await _converted(convert, kept.popleft(), advance)
+                yield Page(items=items, has_more=bool(flight or kept))
+        finally:
+            await flight.close()
 
     return StreamedPaginator(produce, listing="a parallel listing")
 
@@ -139,23 +171,24 @@ def _fetcher(fetch: PageFetcher[T], cursor: str | None) -> Callable[[], Awaitabl
 
 
 CONVERT_STEP = 25
-"""Items turned into models between two checkpoints: the next round's requests go out, and
-their answers come in, while this round's pages are converted (and the loop stays free)."""
+"""Items turned into models between two checkpoints: the pages in flight come in, and the
+next requests go out, while a page is converted (and the loop stays free for other tasks)."""
 
 
-def _converter(
-    convert: Callable[[list[Any]], list[T]] | None, items: list[Any]
-) -> Callable[[], Awaitable[Any]]:
-    async def run() -> Any:
-        if convert is None:
-            return items
-        models: list[T] = []
-        for start in range(0, len(items), CONVERT_STEP):
-            await anyio.lowlevel.checkpoint()
-            models += convert(items[start : start + CONVERT_STEP])
-        return models
-
-    return run
+async def _converted(
+    convert: Callable[[list[Any]], list[T]] | None,
+    items: list[Any],
+    between: Callable[[], None],
+) -> list[Any]:
+    """``items`` converted ``CONVERT_STEP`` at a time, ``between()`` run after each step."""
+    if convert is None:
+        return items
+    models: list[T] = []
+    for start in range(0, len(items), CONVERT_STEP):
+        await anyio.lowlevel.checkpoint()
+        between()
+        models += convert(items[start : start + CONVERT_STEP])
+    return models
 
 
 def offset_pages(
@@ -168,10 +201,11 @@ def offset_pages(
     in_flight: int = IN_FLIGHT,
 ) -> StreamedPaginator[T]:
     """Every item of an offset list: ``first()`` reads offset 0 and says the total; then the
-    offsets up to the total are read ``in_flight`` at a time with ``at(offset)``, continuing
-    while a page says the total has grown, each round's items converted (``convert``) while
-    the next round is on the wire. An item seen once is not yielded again (``key`` tells the
-    converted items apart). Without a total, ``rest`` follows the first page's cursor."""
+    offsets up to the total are read with ``at(offset)``, ``in_flight`` requests kept on the
+    wire (a new one starts as each page comes in), continuing while a page says the total has
+    grown; each page is converted (``convert``) while the others are in flight. An item seen
+    once is not yielded again (``key`` tells the converted items apart). Without a total,
+    ``rest`` follows the first page's cursor."""
     if isinstance(in_flight, bool) or not isinstance(in_flight, int) or in_flight < 1:
         raise InvalidRequestError(f"in_flight must be a positive int, got {in_flight!r}")
 
@@ -180,7 +214,6 @@ def offset_pages(
 
     async def produce() -> AsyncIterator[Page[T]]:
         page = await first()
-        seen: set[Hashable] = set()
         size = len(page.items)
         if page.total is None or size == 0 or not page.has_more:
             yield Page(items=converted(list(page.items)), has_more=page.has_more, total=page.total)
@@ -190,22 +223,33 @@ def offset_pages(
                 cursor = page.cursor
                 yield Page(items=converted(list(page.items)), has_more=page.has_more)
             return
-        total, offset = page.total, size
-        waiting = [page]
-        while waiting:
-            offsets = [offset + size * i for i in range(in_flight) if offset + size * i < total]
-            calls = [_at(at, o) for o in offsets]
-            work: list[Callable[[], Awaitable[Any]]] = [*calls]
-            work += [_converter(convert, list(p.items)) for p in waiting]
-            results = await _all_at_once(work)
-            fetched, done = results[: len(calls)], results[len(calls) :]
-            if offsets:
-                offset = offsets[-1] + size
-                total = max([total, *(p.total for p in fetched if p.total is not None)])
-            for index, items in enumerate(done):
-                more = bool(fetched) or index < len(done) - 1
-                yield _unseen(items, seen, key, has_more=more, total=total)
-            waiting = fetched
+        seen: set[Hashable] = set()
+        total, following = page.total, size
+        flight: InFlight[int, Page[Any]] = InFlight()
+        arrived: deque[Page[Any]] = deque([page])
+
+        def advance() -> None:
+            nonlocal total, following
+            for _, fetched in flight.finished():
+                arrived.append(fetched)
+                total = max(total, fetched.total if fetched.total is not None else total)
+            while len(flight) < in_flight and following < total:
+                flight.start(following, _at(at, following))
+                following += size
+
+        try:
+            while True:
+                advance()
+                if arrived:
+                    items = await _converted(convert, list(arrived.popleft().items), advance)
+                    more = bool(flight or arrived or following < total)
+                    yield _unseen(items, seen, key, has_more=more, total=total)
+                elif flight:
+                    await flight.wait()
+                else:
+                    return
+        finally:
+            await flight.close()
 
     return StreamedPaginator(produce, listing="a parallel listing")
 

@@ -8,7 +8,9 @@ added and removed while the listing runs, and through the neutral interface and 
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -314,9 +316,9 @@ def test_offsets_without_a_total_follow_the_cursor_and_convert_every_page() -> N
     assert listed(listing) == [10, 20, 30]
 
 
-def test_a_rounds_pages_are_converted_in_steps_that_let_other_tasks_run() -> None:
-    """Conversion yields to the loop every CONVERT_STEP items, so the next round's requests
-    (and any other task on the loop) run between the steps of a big page."""
+def test_a_page_is_converted_in_steps_that_let_other_tasks_run() -> None:
+    """Conversion yields to the loop every CONVERT_STEP items, so the pages in flight (and
+    any other task on the loop) run between the steps of a big page."""
     from mdmkit.core.parallel import CONVERT_STEP
 
     ticks: list[int] = []
@@ -347,3 +349,156 @@ def test_a_rounds_pages_are_converted_in_steps_that_let_other_tasks_run() -> Non
     assert anyio.run(run) == list(range(1, 4 * CONVERT_STEP + 1))
     assert [size for size, _ in steps] == [CONVERT_STEP] * 4
     assert len({seen for _, seen in steps}) == 4  # the ticker ran between every two steps
+
+
+# -- the window of requests in flight -----------------------------------------------------------
+
+
+def test_an_end_asks_for_its_next_page_while_the_other_ends_request_is_out() -> None:
+    """The descending end's second page is answered only once the ascending end has read
+    four pages: in rounds (both ends' requests awaited together) this would never finish."""
+    ups: list[str | None] = []
+    four_up = anyio.Event()
+
+    async def up(cursor: str | None) -> Page[int]:
+        ups.append(cursor)
+        if len(ups) == 4:
+            four_up.set()
+        start = 0 if cursor is None else int(cursor)
+        return Page(items=[start + 1], has_more=start + 1 < 10, cursor=str(start + 1))
+
+    async def down(cursor: str | None) -> Page[int]:
+        if cursor is not None:
+            await four_up.wait()
+        end = 20 if cursor is None else int(cursor)
+        return Page(items=[end - 1], has_more=True, cursor=str(end - 1))
+
+    async def run() -> list[int]:
+        with anyio.fail_after(5):
+            listing: StreamedPaginator[int] = both_ends(up, down, key=int)
+            return [i async for i in listing]
+
+    found = anyio.run(run)
+    assert sorted(found) == list(range(1, 20))  # up stops at 10, down walks to 11
+    assert len(ups) == 10
+
+
+def test_offset_pages_keep_in_flight_requests_out_past_a_slow_page() -> None:
+    """The page at offset 10 is answered only after six later offsets were asked for: with
+    three in flight, only a window topped up as pages come in gets there."""
+    asked: list[int] = []
+    most = 0
+    six_more = anyio.Event()
+    running = 0
+
+    async def at(offset: int) -> Page[int]:
+        nonlocal most, running
+        asked.append(offset)
+        running += 1
+        most = max(most, running)
+        if len([o for o in asked if o > 10]) >= 6:
+            six_more.set()
+        try:
+            if offset == 10:
+                await six_more.wait()
+            await anyio.lowlevel.checkpoint()
+            return Page(
+                items=list(range(offset, offset + 10)), has_more=offset + 10 < 200, total=200
+            )
+        finally:
+            running -= 1
+
+    async def run() -> list[int]:
+        with anyio.fail_after(5):
+            listing: StreamedPaginator[int] = offset_pages(
+                lambda: at(0), at, key=lambda i: i, in_flight=3
+            )
+            return [i async for i in listing]
+
+    assert sorted(anyio.run(run)) == list(range(200))
+    assert sorted(asked) == list(range(0, 200, 10))  # every offset once
+    assert most <= 3  # the window never holds more than in_flight
+
+
+def test_ending_a_listing_early_cancels_the_requests_still_in_flight() -> None:
+    cancelled: list[str] = []
+    sleeping: list[str] = []
+    both_asleep = anyio.Event()
+
+    def slow(name: str) -> Any:
+        step = 1 if name == "up" else -1
+
+        async def fetch(cursor: str | None) -> Page[int]:
+            if cursor is not None:
+                sleeping.append(name)
+                if len(sleeping) == 2:
+                    both_asleep.set()
+                try:
+                    await anyio.sleep(10)
+                except anyio.get_cancelled_exc_class():
+                    cancelled.append(name)
+                    raise
+            start = int(cursor) if cursor is not None else (0 if name == "up" else 1000)
+            return Page(items=[start + step], has_more=True, cursor=str(start + step))
+
+        return fetch
+
+    async def run() -> int:
+        listing: StreamedPaginator[int] = both_ends(slow("up"), slow("down"), key=int)
+        with anyio.fail_after(5):
+            async with contextlib.aclosing(listing.pages()) as pages:
+                async for page in pages:
+                    assert page.items
+                    await both_asleep.wait()  # both ends' second requests are out
+                    break
+        return len(asyncio.all_tasks())
+
+    assert anyio.run(run) == 1  # only the test's own task is left
+    assert sorted(cancelled) == ["down", "up"]
+
+
+def test_a_failing_offset_page_cancels_the_others_and_raises_its_own_error() -> None:
+    cancelled: list[int] = []
+
+    async def at(offset: int) -> Page[int]:
+        if offset == 20:
+            raise PaginationError("offset 20 broke")
+        if offset:
+            try:
+                await anyio.sleep(10)
+            except anyio.get_cancelled_exc_class():
+                cancelled.append(offset)
+                raise
+        return Page(items=list(range(offset, offset + 10)), has_more=True, total=100)
+
+    async def run() -> int:
+        with pytest.raises(PaginationError, match="offset 20 broke"):
+            await offset_pages(lambda: at(0), at, key=lambda i: i, in_flight=4).collect()
+        return len(asyncio.all_tasks())
+
+    assert anyio.run(run) == 1
+    assert sorted(cancelled) == [10, 30, 40]
+
+
+def test_a_cancelled_listing_leaves_no_request_behind() -> None:
+    started = anyio.Event()
+
+    async def at(offset: int) -> Page[int]:
+        if offset:
+            started.set()
+            await anyio.sleep(10)
+        return Page(items=list(range(offset, offset + 10)), has_more=True, total=100)
+
+    async def run() -> int:
+        async with anyio.create_task_group() as group:
+
+            async def read() -> None:
+                await offset_pages(lambda: at(0), at, key=lambda i: i).collect()
+
+            group.start_soon(read)
+            await started.wait()
+            group.cancel_scope.cancel()
+        await anyio.lowlevel.checkpoint()
+        return len(asyncio.all_tasks())
+
+    assert anyio.run(run) == 1
