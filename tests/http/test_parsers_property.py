@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import attrs
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
@@ -31,6 +31,8 @@ from mdmkit.core.errors import (
 from mdmkit.core.ids import checked_id
 from mdmkit.http.body import BodyTooLarge, CorruptBody, Decoder
 from mdmkit.http.convert import (
+    _INTEGER,
+    _is_integer_text,
     make_converter,
     structure_model,
     to_bool,
@@ -247,6 +249,42 @@ def test_to_datetime_reads_epoch_seconds_and_milliseconds(seconds: int) -> None:
     assert to_datetime(str(seconds)) == to_datetime(seconds)
     if seconds >= 10**8:  # 1e11 ms and up are read as milliseconds
         assert to_datetime(seconds * 1000).timestamp() == seconds
+
+
+@PARSERS
+@given(
+    st.text(alphabet="-0123456789\u0663\u00b2 +.eZ", max_size=8)
+    | st.integers().map(str)
+    | st.text(max_size=6)
+)
+def test_the_integer_text_check_is_the_integer_grammar(text: str) -> None:
+    """to_datetime reads epoch text with a string check in place of the _INTEGER regex:
+    the two agree on every text, non-ASCII digits and leading zeros included."""
+    assert _is_integer_text(text) is (_INTEGER.fullmatch(text) is not None)
+
+
+@PARSERS
+@given(
+    st.datetimes(timezones=st.none() | st.timezones()).map(lambda d: d.isoformat())
+    | st.datetimes().map(lambda d: d.isoformat() + "Z")
+    | st.from_regex(r"\A[0-9T:Z+.-]{1,30}\Z")
+)
+def test_iso_text_reads_as_the_z_rewrite_always_read_it(text: str) -> None:
+    """fromisoformat reads the text as it comes, then with "Z" spelt "+00:00" as before: a
+    text either way gives the same instant, or is refused either way (integers are epochs)."""
+    assume(_INTEGER.fullmatch(text) is None)
+    try:
+        before = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        before = None
+    try:
+        after = to_datetime(text)
+    except ValueError:
+        assert before is None
+        return
+    assert before is not None
+    assert after == (before if before.tzinfo else before.replace(tzinfo=after.tzinfo))
+    assert after.utcoffset() == (before.utcoffset() if before.tzinfo else after.utcoffset())
 
 
 @attrs.frozen(kw_only=True)
