@@ -18,6 +18,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from mdmkit.core.errors import ResponseFormatError
@@ -126,15 +127,22 @@ def _finite_float(text: str) -> float:
 
 
 def _may_be_too_deep(data: Any) -> bool:
-    """False when ``data`` surely nests no deeper than ``MAX_DEPTH``, found by the collector's
-    C walk: its tracked objects are the lists and dicts, less the dicts of plain values (which
-    end a path one level down), so its count of levels is short by one at most."""
-    level = [data]
+    """False when ``data`` surely nests no deeper than ``MAX_DEPTH``, found by C-speed walks:
+    a level's children are its dicts' values and its lists' items, and the next level keeps
+    those the collector tracks, which are the lists and dicts less the dicts of plain values
+    (which end a path one level down), so its count of levels is short by one at most."""
+    level = [data] if type(data) in _CONTAINERS else []
     for _ in range(MAX_DEPTH - 1):  # level i holds the tracked objects nested i deep
-        level = list(filter(gc.is_tracked, gc.get_referents(*level)))
         if not level:
             return False
-    return True
+        lists = [value for value in level if type(value) is list]
+        if lists:  # (keys are never containers: reading only values halves the walk)
+            dicts = [value for value in level if type(value) is dict]
+            children = chain(chain.from_iterable(map(dict.values, dicts)), *lists)
+        else:
+            children = chain.from_iterable(map(dict.values, level))
+        level = list(filter(gc.is_tracked, children))
+    return bool(level)
 
 
 _DIGIT_CLASSES = bytes(
