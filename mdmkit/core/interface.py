@@ -12,10 +12,10 @@ import builtins
 import copy
 import inspect
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any, Literal, Protocol, Self, TypeAlias
 
 from mdmkit.core.bulk import BulkResult, ProgressCallback, run_bulk
+from mdmkit.core.closing import AsyncClosing
 from mdmkit.core.errors import ConfigurationError, InvalidRequestError, UnsupportedOperation
 from mdmkit.core.ids import checked_id
 from mdmkit.core.models import (
@@ -401,7 +401,7 @@ class NativeBackend(Protocol):
         ...
 
 
-class MDM(abc.ABC):
+class MDM(AsyncClosing, abc.ABC):
     """One MDM backend behind the common interface; use it as ``async with``.
 
     ``name`` defaults to the vendor and tells backends apart (two tenants of one vendor in a
@@ -462,14 +462,5 @@ class MDM(abc.ABC):
         """Close the native client's HTTP session (unless it was the caller's own)."""
         await self.native.aclose()
 
-    async def __aenter__(self) -> Self:
+    async def _enter(self) -> None:
         await self.native.__aenter__()  # the session is made inside the running loop
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from types import TracebackType
 from typing import Any, Self
 
 import cattrs
 
+from mdmkit.core.closing import AsyncClosing
 from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.response import Response
 from mdmkit.http.retry import RetryPolicy
@@ -23,7 +23,7 @@ __all__ = ["NativeClient", "ResourceBase"]
 _NO_JSON: Any = object()
 
 
-class NativeClient:
+class NativeClient(AsyncClosing):
     """An async context manager around one ``Transport``; use ``async with``.
 
     A vendor client builds its transport, then ``_bind`` wires its sections to it; a
@@ -77,17 +77,8 @@ class NativeClient:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.base_url}>"
 
-    async def __aenter__(self) -> Self:
+    async def _enter(self) -> None:
         await self.transport.session()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the HTTP session (unless the caller passed their own)."""

@@ -16,8 +16,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from types import TracebackType
-from typing import Any, Protocol, Self, TypeAlias
+from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
@@ -26,6 +25,7 @@ import attrs
 from yarl import URL
 
 from mdmkit._version import __version__
+from mdmkit.core.closing import AsyncClosing
 from mdmkit.core.errors import (
     ConfigurationError,
     DeadlineExceededError,
@@ -257,7 +257,7 @@ class _Pool:
         self.closed = False
 
 
-class Transport:
+class Transport(AsyncClosing):
     """Sends requests for one client: one session, one concurrency limit, one retry policy.
 
     ``name`` is the backend's (log lines and hook events say it; default: the host);
@@ -329,17 +329,8 @@ class Transport:
         view._view = True
         return view
 
-    async def __aenter__(self) -> Self:
+    async def _enter(self) -> None:
         await self.session()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the session this transport opened; a session the caller passed stays open.

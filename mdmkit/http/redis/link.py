@@ -12,9 +12,9 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from mdmkit.core.closing import AsyncClosing
 from mdmkit.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def checked_seconds(name: str, value: float) -> float:
     return float(value)
 
 
-class Shared:
+class Shared(AsyncClosing):
     """What both Redis implementations have: a link, a key prefix, close and async with."""
 
     _link: Link
@@ -174,14 +174,3 @@ class Shared:
     async def aclose(self) -> None:
         """Close the Redis client if this object made it (``from_url``)."""
         await self._link.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
