@@ -10,6 +10,7 @@ stay reachable in its ``raw`` mapping.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import reprlib
@@ -39,6 +40,7 @@ from mdmkit.http.compiled import identity as _identity
 __all__ = [
     "hooked",
     "make_converter",
+    "one_a_process",
     "plain_structure",
     "structure_model",
     "to_bool",
@@ -49,6 +51,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+C = TypeVar("C", bound=cattrs.Converter)
 
 _BOOLEANS = {"true": True, "false": False}
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")  # JSON's integer grammar, ASCII digits only
@@ -203,6 +206,12 @@ def _object_hook(cls: Any, converter: cattrs.Converter) -> Callable[[Any, Any], 
         return inner(value, type_)
 
     return structure_object
+
+
+def one_a_process(make: Callable[[], C]) -> Callable[[], C]:
+    """``make`` called once a process: a vendor's converter, which every client shares, so
+    its structure functions are written once rather than once a client (it holds no state)."""
+    return functools.cache(make)
 
 
 def make_converter() -> ModelConverter:

@@ -7,7 +7,6 @@ On-premises MDM Plus: ``ManageEngineClient.on_premises("https://mdm.corp:8383", 
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -15,12 +14,12 @@ from typing import Any, Self, Unpack, cast
 
 import aiohttp
 import anyio
-import cattrs
 
 from mdmkit.core.errors import ConfigurationError
 from mdmkit.core.models import Vendor
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
+from mdmkit.http.convert import one_a_process
 from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.options import EngineOptions
 from mdmkit.http.ratelimit import Limiter
@@ -41,11 +40,8 @@ from mdmkit.manageengine.resources.users import Users
 __all__ = ["ManageEngineClient", "ManageEngineOptions", "OnPremisesOptions"]
 
 
-@functools.cache
-def shared_converter() -> cattrs.Converter:
-    """The converter every client shares: built, and its structure functions written, once
-    a process rather than once a client (it holds no client's state)."""
-    return make_converter()
+shared_converter = one_a_process(make_converter)
+"""The converter every client of this vendor shares."""
 
 
 DEFAULT_MAX_CONCURRENCY = 4

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -14,13 +13,12 @@ from typing import Self, Unpack
 
 import aiohttp
 import anyio
-import cattrs
 
 from mdmkit.core.errors import ConfigurationError
 from mdmkit.core.models import Vendor
 from mdmkit.http.body import DEFAULT_MAX_RESPONSE_SIZE
 from mdmkit.http.client import NativeClient
-from mdmkit.http.convert import make_converter
+from mdmkit.http.convert import make_converter, one_a_process
 from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.options import EngineOptions
 from mdmkit.http.ratelimit import Limiter
@@ -49,14 +47,10 @@ __all__ = ["DEFAULT_BASE_URL", "ApiKeyAuth", "SimpleMDMClient", "SimpleMDMOption
 DEFAULT_BASE_URL = "https://a.simplemdm.com/api/v1"
 
 
+shared_converter = one_a_process(make_converter)
+"""The converter every client of this vendor shares."""
+
 # SimpleMDM publishes no limits; clients in the wild keep to about one request a second.
-@functools.cache
-def shared_converter() -> cattrs.Converter:
-    """The converter every client shares: built, and its structure functions written, once
-    a process rather than once a client (it holds no client's state)."""
-    return make_converter()
-
-
 DEFAULT_MAX_CONCURRENCY = 4
 
 
