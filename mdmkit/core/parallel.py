@@ -61,6 +61,12 @@ class Meeting(Generic[K]):
             self.low = key
         return kept, False
 
+    def closed(self) -> bool:
+        """Whether no key can lie between the two ends: integer keys one apart (or crossed).
+        Then neither end needs another page, and a request still out may be dropped."""
+        low, high = self.low, self.high
+        return type(low) is int and type(high) is int and high - low <= 1
+
     def take_down(self, keys: list[K]) -> tuple[list[int], bool]:
         """The same for a descending page."""
         kept: list[int] = []
@@ -84,6 +90,7 @@ class InFlight(Generic[K, T]):
 
     def __init__(self) -> None:
         self._tasks: dict[K, asyncio.Task[T]] = {}
+        self._dropped: list[asyncio.Task[T]] = []
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -93,6 +100,13 @@ class InFlight(Generic[K, T]):
             return await call()
 
         self._tasks[key] = asyncio.ensure_future(run())
+
+    def cancel(self) -> None:
+        """Cancel every task still running (``close`` awaits them)."""
+        for task in self._tasks.values():
+            task.cancel()
+        self._dropped += self._tasks.values()
+        self._tasks.clear()
 
     def finished(self) -> list[tuple[K, T]]:
         """The results of the tasks done so far, in the order they were started; the first
@@ -107,8 +121,9 @@ class InFlight(Generic[K, T]):
         await asyncio.wait(self._tasks.values(), return_when=asyncio.FIRST_COMPLETED)
 
     async def close(self) -> None:
-        tasks = list(self._tasks.values())
+        tasks = [*self._dropped, *self._tasks.values()]
         self._tasks.clear()
+        self._dropped.clear()
         for task in tasks:
             task.cancel()
         if tasks:
@@ -143,12 +158,14 @@ def both_ends(
                 take = meeting.take_up if end == "up" else meeting.take_down
                 positions, met = take([key(item) for item in page.items])
                 kept.append([page.items[p] for p in positions])
-                if met or not page.has_more:
+                if met or not page.has_more or meeting.closed():
                     continue
                 if page.cursor is None or page.cursor == last[end]:
                     raise PaginationError(f"the page cursor did not advance ({page.cursor!r})")
                 last[end] = page.cursor
                 flight.start(end, _fetcher(fetchers[end], page.cursor))
+            if meeting.closed():
+                flight.cancel()  # the ends touch: a page still out could only hold met keys
 
         try:
             for end, fetch in fetchers.items():

@@ -130,6 +130,19 @@ def test_both_ends_yield_each_id_once_and_every_id_present_throughout(
 
 
 @MODEL
+@given(devices=st.integers(0, 700), size=st.integers(1, 100))
+def test_ends_that_touch_ask_for_no_page_past_each_other(devices: int, size: int) -> None:
+    """Ids one apart leave nothing between the ends: each page is read once, none twice, and
+    no request goes past the meeting (reading in rounds asked for one page more on each end)."""
+    fleet = Fleet_(list(range(1, devices + 1)), {})
+    up, down = cursor_fetchers(fleet, size)
+    found = listed(both_ends(up, down, key=lambda i: i))
+    assert sorted(found) == list(range(1, devices + 1))
+    pages = -(-devices // size)
+    assert fleet.requests <= max(2, pages + 1)  # a last page shared by both ends, at most
+
+
+@MODEL
 @given(
     initial=st.lists(st.integers(1, 5_000), unique=True, max_size=700).map(sorted),
     size=st.integers(1, 200),
@@ -502,3 +515,15 @@ def test_a_cancelled_listing_leaves_no_request_behind() -> None:
         return len(asyncio.all_tasks())
 
     assert anyio.run(run) == 1
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "closed"),
+    [(None, None, False), (3, None, False), (3, 5, False), (3, 4, True), ("a", "b", False)],
+)
+def test_the_ends_are_closed_only_when_no_integer_lies_between(
+    low: Any, high: Any, closed: bool
+) -> None:
+    meeting: Meeting[Any] = Meeting()
+    meeting.low, meeting.high = low, high
+    assert meeting.closed() is closed
