@@ -32,6 +32,8 @@ __all__ = ["IN_FLIGHT", "InFlight", "Meeting", "StreamedPaginator", "both_ends",
 
 T = TypeVar("T")
 K = TypeVar("K")
+TASK_NAME = "mdmkit parallel listing"
+"""How the tasks of a parallel listing's requests are named (then the end, or the offset)."""
 IN_FLIGHT = 8
 """Offset pages requested at once by default (each client's ``max_concurrency`` still caps
 the requests actually in flight)."""
@@ -99,7 +101,7 @@ class InFlight(Generic[K, T]):
         async def run() -> T:
             return await call()
 
-        self._tasks[key] = asyncio.ensure_future(run())
+        self._tasks[key] = asyncio.get_running_loop().create_task(run(), name=f"{TASK_NAME} {key}")
 
     def cancel(self) -> None:
         """Cancel every task still running (``close`` awaits them)."""

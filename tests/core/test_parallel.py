@@ -527,3 +527,33 @@ def test_the_ends_are_closed_only_when_no_integer_lies_between(
     meeting: Meeting[Any] = Meeting()
     meeting.low, meeting.high = low, high
     assert meeting.closed() is closed
+
+
+@pytest.mark.anyio
+async def test_a_plain_break_stops_the_paging_and_cancels_what_is_in_flight() -> None:
+    """No ``aclosing``: asyncio finalizes the abandoned listing within a few loop turns,
+    which cancels its requests; the fakes see far fewer pages than a whole listing."""
+    from mdmkit.core.parallel import TASK_NAME
+
+    def requests_out() -> list[asyncio.Task[Any]]:
+        return [t for t in asyncio.all_tasks() if t.get_name().startswith(TASK_NAME)]
+
+    async with (
+        FakeSimpleMDM(devices=2_000, seed=1) as sm_fake,
+        FakeManageEngine(devices=3_000, seed=1) as me_fake,
+        sm_fake.client() as sm,
+        me_fake.client() as me,
+    ):
+        async for _ in sm.devices.list(parallel=True, limit=20):
+            break
+        async for _ in me.devices.list(parallel=True, in_flight=4):
+            break
+        out = requests_out()
+        assert out  # the windows were full when the loops broke
+        done, pending = await asyncio.wait(out, timeout=5)
+        assert not pending
+        assert any(task.cancelled() for task in done)
+        await anyio.sleep(0.1)  # and nothing starts again
+        assert requests_out() == []
+        assert len(sm_fake.requests.filter("GET", "*/devices")) <= 4  # of 100 pages
+        assert len(me_fake.requests.filter("GET", "*/devices")) <= 1 + 4  # of 15 pages
