@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -98,6 +99,9 @@ class InFlight(Generic[K, T]):
         return len(self._tasks)
 
     def start(self, key: K, call: Callable[[], Awaitable[T]]) -> None:
+        """Run ``call()`` as a task under ``key`` (called in the task, so a task cancelled
+        before it starts leaves no coroutine behind)."""
+
         async def run() -> T:
             return await call()
 
@@ -123,11 +127,8 @@ class InFlight(Generic[K, T]):
         await asyncio.wait(self._tasks.values(), return_when=asyncio.FIRST_COMPLETED)
 
     async def close(self) -> None:
-        tasks = [*self._dropped, *self._tasks.values()]
-        self._tasks.clear()
-        self._dropped.clear()
-        for task in tasks:
-            task.cancel()
+        self.cancel()
+        tasks, self._dropped = self._dropped, []
         if tasks:
             with anyio.CancelScope(shield=True):
                 await asyncio.wait(tasks)
@@ -165,13 +166,13 @@ def both_ends(
                 if page.cursor is None or page.cursor == last[end]:
                     raise PaginationError(f"the page cursor did not advance ({page.cursor!r})")
                 last[end] = page.cursor
-                flight.start(end, _fetcher(fetchers[end], page.cursor))
+                flight.start(end, partial(fetchers[end], page.cursor))
             if meeting.closed():
                 flight.cancel()  # the ends touch: a page still out could only hold met keys
 
         try:
             for end, fetch in fetchers.items():
-                flight.start(end, _fetcher(fetch, None))
+                flight.start(end, partial(fetch, None))
             while flight or kept:
                 advance()
                 if not kept:
@@ -183,10 +184,6 @@ def both_ends(
             await flight.close()
 
     return StreamedPaginator(produce, listing="a parallel listing")
-
-
-def _fetcher(fetch: PageFetcher[T], cursor: str | None) -> Callable[[], Awaitable[Page[T]]]:
-    return lambda: fetch(cursor)
 
 
 CONVERT_STEP = 25
@@ -253,7 +250,7 @@ def offset_pages(
                 arrived.append(fetched)
                 total = max(total, fetched.total if fetched.total is not None else total)
             while len(flight) < in_flight and following < total:
-                flight.start(following, _at(at, following))
+                flight.start(following, partial(at, following))
                 following += size
 
         try:
@@ -271,10 +268,6 @@ def offset_pages(
             await flight.close()
 
     return StreamedPaginator(produce, listing="a parallel listing")
-
-
-def _at(at: Callable[[int], Awaitable[Page[T]]], offset: int) -> Callable[[], Awaitable[Page[T]]]:
-    return lambda: at(offset)
 
 
 def _unseen(
