@@ -186,17 +186,17 @@ class StreamedPaginator(Paginator[T]):
                 await closing()
 
     def map(self, convert: Callable[[T], U]) -> Paginator[U]:
+        return self._each_page(lambda items: [convert(item) for item in items])
+
+    def filter(self, keep: Callable[[T], bool]) -> Paginator[T]:
+        return self._each_page(lambda items: [item for item in items if keep(item)])
+
+    def _each_page(self, change: Callable[[Sequence[T]], list[U]]) -> StreamedPaginator[U]:
+        """The same listing with ``change`` applied to every page's items."""
+
         async def produce() -> AsyncIterator[Page[U]]:
             async with contextlib.aclosing(self.pages()) as pages:
                 async for page in pages:
-                    yield Page(items=[convert(i) for i in page.items], has_more=page.has_more)
-
-        return StreamedPaginator(produce, listing=self._listing)
-
-    def filter(self, keep: Callable[[T], bool]) -> Paginator[T]:
-        async def produce() -> AsyncIterator[Page[T]]:
-            async with contextlib.aclosing(self.pages()) as pages:
-                async for page in pages:
-                    yield Page(items=[i for i in page.items if keep(i)], has_more=page.has_more)
+                    yield Page(items=change(page.items), has_more=page.has_more)
 
         return StreamedPaginator(produce, listing=self._listing)
