@@ -50,6 +50,7 @@ class ModelConverter(cattrs.Converter):
     ``optional_pass_through`` names hooks for ``X | None`` (or a field's own hook) that give
     None for None and pass a value of exactly X unchanged unless it is one of the spellings
     listed with it (ManageEngine's ``"--"``): generated code calls them for the others only.
+    With None for X, only None skips the call.
     """
 
     def __init__(
@@ -57,7 +58,9 @@ class ModelConverter(cattrs.Converter):
     ) -> None:
         super().__init__(**kwargs)
         self.pass_through: dict[Callable[..., Any], type] = dict(pass_through or {})
-        self.optional_pass_through: dict[Callable[..., Any], tuple[type, tuple[object, ...]]] = {}
+        self.optional_pass_through: dict[
+            Callable[..., Any], tuple[type | None, tuple[object, ...]]
+        ] = {}
         self._generated: dict[type, StructureFn | None] = {}
 
     def generated(self, cls: type) -> StructureFn | None:
@@ -184,6 +187,8 @@ class _Writer:
         if known is None:
             return [slow]
         exact, spellings = known
+        if exact is None:
+            return [f"if {v} is not None: {slow}"]
         names[f"_{exact.__name__}"], names[f"_u{tag}"] = exact, spellings
         test = f"type({v}) is not _{exact.__name__}"
         if spellings:

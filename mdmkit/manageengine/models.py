@@ -116,7 +116,7 @@ def make_converter() -> cattrs.Converter:
         return known_date(value, datetime)  # type: ignore[no-any-return]
 
     converter.register_structure_hook_func(lambda t: t == (datetime | None), date)
-    converter.optional_pass_through[date] = (type(None), ())  # skipped for None only
+    converter.optional_pass_through[date] = (None, ())  # skipped for None only
     converter.optional_pass_through[optional_int] = (int, ())
     return converter
 
