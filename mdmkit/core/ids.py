@@ -1,23 +1,18 @@
 """What a safe id looks like: the one rule for ids in URLs, request bodies and the neutral API.
 
 An id is a non-negative int or a string without ``/``, ``?``, ``#``, ``\\``, ``%``, ``..``,
-control, format or separator characters, lone surrogates, digits other than 0-9, or spaces
-at its ends, so ``devices.get("1/wipe")`` can never reach the wipe endpoint and no id can
-break a URL, a header or an encoder.
+control, format or separator characters (an inner ASCII space aside), lone surrogates, digits
+other than 0-9, or spaces at its ends, so ``devices.get("1/wipe")`` can never reach the wipe
+endpoint and no id can break a URL, a header or an encoder.
 """
 
 from __future__ import annotations
-
-import unicodedata
 
 from mdmkit.core.errors import InvalidRequestError
 
 __all__ = ["checked_id"]
 
 _FORBIDDEN = frozenset("/?#\\%")
-# Unicode categories no id holds: controls, format characters, surrogates, private use,
-# unassigned code points, line and paragraph separators.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def checked_id(value: object, field: str) -> str:
@@ -40,9 +35,12 @@ def checked_id(value: object, field: str) -> str:
 def _unsafe(text: str) -> bool:
     if text.isascii():
         return any(ch in _FORBIDDEN or ch < " " or ch == "\x7f" for ch in text)
+    # not printable: Unicode's "Other" and "Separator" categories (controls, format
+    # characters, surrogates, private use, unassigned; every space but " ", line and
+    # paragraph separators)
     return any(
         ch in _FORBIDDEN
-        or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
+        or not ch.isprintable()
         or (ch.isdecimal() and not ch.isascii())  # "١٢٣" would be read as 123
         for ch in text
     )

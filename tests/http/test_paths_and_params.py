@@ -60,6 +60,8 @@ def test_path_id_accepts_ids(value: object, expected: str) -> None:
         "1\x7f",
         "1\x85",  # NEL, a C1 control
         "a\u2028b",  # line separator
+        "0\u16800",  # Ogham space mark: a space no log line shows as one (found by hypothesis)
+        "1\u00a02",  # no-break space
         "\u200b1",  # zero-width space: invisible in a log line
         "\u202e1",  # right-to-left override
         "\ue000",  # private use
