@@ -149,6 +149,8 @@ async def read_body(
         announced = response.content_length
         if announced is not None and announced > limit and not truncate:
             raise BodyTooLarge
+        if announced == 0 and response.content.at_eof():  # 202, 204: nothing to read
+            return b""
         received = unyielded = 0
         while chunk := await response.content.readany():
             for piece in decoder.feed(chunk, limit - out.tell()):

@@ -11,7 +11,7 @@ from urllib.parse import SplitResult, quote, urlsplit
 
 from mdmkit.core.ids import checked_id
 
-__all__ = ["path_id", "same_origin", "url_problem"]
+__all__ = ["path_id", "same_origin", "text_problem", "url_problem"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST = re.compile(r"[a-z0-9._-]+")  # urlsplit lowercases; an IPv6 literal (with ':') it checks
@@ -33,10 +33,9 @@ def url_problem(url: object) -> str | None:
     """
     if not isinstance(url, str):
         return "is not a string"
-    if not url.isascii() or _UNFIT_CHARACTER.search(url) is not None:
-        return "holds whitespace, control or non-ASCII characters (percent-encode them)"
-    if "\\" in url:
-        return "holds a backslash"
+    unfit = text_problem(url)
+    if unfit is not None:
+        return unfit
     try:
         parts = urlsplit(url)
     except ValueError:  # "Invalid IPv6 URL" and the like
@@ -51,6 +50,16 @@ def url_problem(url: object) -> str | None:
         return "has a host name with characters no host name holds"
     if _port(parts) is None:
         return "has a port that is not a number from 1 to 65535"
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """What no part of a URL may hold: whitespace, control or non-ASCII characters, or a
+    backslash; None if ``text`` holds none. (A path under a checked base URL needs no more.)"""
+    if not text.isascii() or _UNFIT_CHARACTER.search(text) is not None:
+        return "holds whitespace, control or non-ASCII characters (percent-encode them)"
+    if "\\" in text:
+        return "holds a backslash"
     return None
 
 

@@ -89,6 +89,10 @@ class RateLimiter:
 
     async def acquire(self) -> None:
         """Wait until a request may be sent; callers are served in arrival order."""
+        if (self._lock is None or not self._lock.locked()) and self._wait_needed() <= 0:
+            if self.rate is not None:  # nobody waits and a token is there: take it, no lock
+                self._tokens -= 1.0
+            return
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import ipaddress
 import logging
 import math
@@ -15,7 +16,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlencode, urlsplit
 
@@ -43,7 +44,7 @@ from mdmkit.http.body import (
 )
 from mdmkit.http.hooks import HookKind, RequestEvent, RequestHooks
 from mdmkit.http.params import check_form_text, json_body
-from mdmkit.http.paths import same_origin, url_problem
+from mdmkit.http.paths import same_origin, text_problem, url_problem
 from mdmkit.http.ratelimit import Limiter, RateLimiter
 from mdmkit.http.raw import collect
 from mdmkit.http.response import (
@@ -165,9 +166,20 @@ def _require_asyncio() -> None:
 
 @attrs.frozen
 class _Body:
+    """What one attempt sends; bytes or nothing, so entering it as a context opens nothing."""
+
     data: Any = None
     headers: Mapping[str, str] = attrs.Factory(dict)
     empty: bool = True
+
+    async def __aenter__(self) -> _Body:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+_NO_BODY = _Body()
 
 
 @attrs.frozen
@@ -291,6 +303,7 @@ class Transport(AsyncClosing):
         if hooks is not None and not isinstance(hooks, RequestHooks):
             raise ConfigurationError(f"hooks must be a RequestHooks, got {hooks!r}")
         self.base_url: str = check_base_url(base_url, allow_insecure=allow_insecure)
+        self._checked_base_url = self.base_url
         self.name: str = _checked_name(name, self.base_url)
         self.allow_insecure: bool = allow_insecure
         self.auth: Auth = auth
@@ -383,10 +396,13 @@ class Transport(AsyncClosing):
             return path
         if not path.startswith("/"):
             raise InvalidRequestError(f"path must start with '/', got {path!r:.80}", field="path")
-        unfit = url_problem(self.base_url + path)
+        # under the base URL checked when this transport was made, only the path's characters
+        # can make the URL unfit; a base URL set since then is checked with it
+        base = self.base_url
+        unfit = text_problem(path) if base is self._checked_base_url else url_problem(base + path)
         if unfit is not None:  # whitespace, controls, non-ASCII, a backslash...
             raise InvalidRequestError(f"path {unfit}: {path!r:.80}", field="path")
-        return self.base_url + path
+        return base + path
 
     async def request(
         self,
@@ -431,7 +447,7 @@ class Transport(AsyncClosing):
             headers=headers or {},
             body=_BodySpec(form, json, multipart, content),
             idempotent=idempotent,
-            replayable=all(f.replayable for f in files),
+            replayable=not files or all(f.replayable for f in files),
             seconds=limits.upload if upload or files else limits.read,
             connect=limits.connect,
             deadline=limits.deadline,
@@ -627,12 +643,17 @@ class Transport(AsyncClosing):
     ) -> _Received:
         """One attempt: send, then read the body within max_response_size and call.seconds."""
         spec = call.body
-        async with (
-            self._body(spec.form, spec.json, spec.multipart, spec.content) as body,
-            self.capacity,
-        ):
-            call.in_flight = True  # until _retrying has the outcome (not reset if cancelled)
-            return await self._send(call, session, credentials, body)
+        async with self._body(spec.form, spec.json, spec.multipart, spec.content) as body:
+            capacity = self.capacity
+            try:
+                capacity.acquire_nowait()  # a free slot and nobody queued: no loop turn
+            except anyio.WouldBlock:
+                await capacity.acquire()
+            try:
+                call.in_flight = True  # until _retrying has the outcome (not reset if cancelled)
+                return await self._send(call, session, credentials, body)
+            finally:
+                capacity.release()
 
     async def _send(
         self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials, body: _Body
@@ -650,7 +671,7 @@ class Transport(AsyncClosing):
                     **call.headers,
                     **credentials.headers,
                 },
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=call.connect),
+                timeout=_connect_timeout(call.connect),
                 allow_redirects=False,
                 auto_decompress=False,  # read_body inflates, within the size limit
                 skip_auto_headers=("Content-Type",) if body.empty else (),
@@ -666,27 +687,43 @@ class Transport(AsyncClosing):
                 )
         raise TimeoutError(f"no complete answer within {call.seconds:g}s")
 
-    @asynccontextmanager
-    async def _body(
+    def _body(
         self,
         form: Mapping[str, str] | Sequence[tuple[str, str]] | None,
         json: Any,
         multipart: Sequence[FormField] | None,
         content: FileSource | None,
-    ) -> AsyncIterator[_Body]:
+    ) -> AbstractAsyncContextManager[_Body]:
+        """One attempt's body, opened for the attempt: files and multipart streams are closed
+        after it; bytes (JSON, a form, nothing) need no opening and are their own context."""
         if multipart is not None:
-            async with multipart_body(multipart) as writer:
-                yield _Body(writer, empty=False)
-        elif content is not None:
-            async with content.payload() as payload:
-                yield _Body(payload, {"Content-Type": content.content_type}, empty=False)
-        elif json is not _NO_JSON:
-            yield _Body(json, {"Content-Type": "application/json"}, empty=False)
-        elif form:
-            encoded = urlencode(_pairs(form)).encode()
-            yield _Body(encoded, {"Content-Type": FORM_TYPE}, empty=False)
-        else:
-            yield _Body()
+            return _opened_multipart(multipart)
+        if content is not None:
+            return _opened_content(content)
+        if json is not _NO_JSON:
+            return _Body(json, {"Content-Type": "application/json"}, empty=False)
+        if form:
+            return _Body(urlencode(_pairs(form)).encode(), {"Content-Type": FORM_TYPE}, empty=False)
+        return _NO_BODY
+
+
+@asynccontextmanager
+async def _opened_multipart(multipart: Sequence[FormField]) -> AsyncIterator[_Body]:
+    async with multipart_body(multipart) as writer:
+        yield _Body(writer, empty=False)
+
+
+@asynccontextmanager
+async def _opened_content(content: FileSource) -> AsyncIterator[_Body]:
+    async with content.payload() as payload:
+        yield _Body(payload, {"Content-Type": content.content_type}, empty=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _connect_timeout(seconds: float) -> aiohttp.ClientTimeout:
+    """aiohttp's part of an attempt's limits: only connecting (the attempt's scope bounds the
+    rest); one frozen object for each value, not one a request."""
+    return aiohttp.ClientTimeout(total=None, sock_connect=seconds)
 
 
 def _limiter(given: Limiter | None, rate: float | None, clock: Clock, sleep: Sleep) -> Limiter:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import attrs
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -438,6 +439,23 @@ def test_url_for_gives_a_url_on_the_origin_or_an_invalid_request_error(path: str
         return
     assert same_origin(url, TRANSPORT.base_url)
     assert URL(url, encoded=True).host == "127.0.0.1"
+
+
+@PARSERS
+@given(PATHS | st.text(max_size=30).map("/{}".format))
+def test_url_for_refuses_a_path_exactly_when_the_whole_url_is_unfit(path: str) -> None:
+    # url_for checks only the path's characters under the base URL it checked itself
+    refused = attempt(lambda: TRANSPORT.url_for(path), InvalidRequestError)
+    assert isinstance(refused, InvalidRequestError) is (
+        url_problem(TRANSPORT.base_url + path) is not None
+    )
+
+
+def test_url_for_checks_a_base_url_set_after_the_transport_was_made() -> None:
+    transport = Transport("http://127.0.0.1:8080/api/v1", auth=_NoAuth())
+    transport.base_url = "http://127.0.0.1:8080/api v1"
+    with pytest.raises(InvalidRequestError, match="whitespace"):
+        transport.url_for("/devices")
 
 
 @PARSERS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio.lowlevel
 import pytest
 
 from mdmkit.core.errors import ConfigurationError
@@ -44,3 +45,26 @@ async def test_pause_holds_every_caller_back() -> None:
 def test_rate_must_be_positive(rate: float) -> None:
     with pytest.raises(ConfigurationError, match="requests_per_second"):
         RateLimiter(rate)
+
+
+@pytest.mark.anyio
+async def test_a_caller_arriving_while_another_waits_goes_after_it() -> None:
+    # a token comes back while B is waiting for it: C, arriving then, must not take it
+    clock = FakeClock()
+    limiter = RateLimiter(1.0, burst=1, clock=clock.time, sleep=clock.sleep)
+    served: list[str] = []
+    await limiter.acquire()  # A takes the only token
+
+    async def caller(name: str) -> None:
+        await limiter.acquire()
+        served.append(name)
+
+    async def late_caller() -> None:
+        while not clock.sleeps:  # until B waits, and its wait has moved the clock on
+            await anyio.lowlevel.checkpoint()
+        await caller("C")
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(caller, "B")
+        tg.start_soon(late_caller)
+    assert served == ["B", "C"]
