@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
+import itertools
 import json
 import re
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -133,6 +138,42 @@ def answer(fleets: Fleets, method: str, target: str) -> tuple[int, bytes]:
     return 404, b'{"errors":[{"title":"not found"}]}'
 
 
+class PreciseTimer:
+    """Calls back on the loop when a latency has passed, to within a fraction of a millisecond.
+
+    asyncio's own timers wait in epoll, which counts whole milliseconds: each answer would
+    come up to a millisecond late (5% of a 20 ms latency), and the answers due within one
+    millisecond would all leave together, in bursts the client then reads one after another.
+    A thread that sleeps on a condition until the next answer is due wakes the loop instead.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.due: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
+        self.order = itertools.count()
+        self.changed = threading.Condition()
+        threading.Thread(target=self._run, name="bench timer", daemon=True).start()
+
+    def call_at(self, when: float, callback: Callable[..., None], *args: Any) -> None:
+        """Run ``callback(*args)`` on the loop at ``when`` (``time.monotonic()`` seconds)."""
+        with self.changed:
+            heapq.heappush(self.due, (when, next(self.order), callback, args))
+            self.changed.notify()
+
+    def _run(self) -> None:
+        with self.changed:
+            while True:
+                if not self.due:
+                    self.changed.wait()
+                    continue
+                wait = self.due[0][0] - time.monotonic()
+                if wait > 0:
+                    self.changed.wait(wait)
+                    continue
+                _, _, callback, args = heapq.heappop(self.due)
+                self.loop.call_soon_threadsafe(callback, *args)
+
+
 REASONS = {200: b"OK", 202: b"Accepted", 400: b"Bad Request", 404: b"Not Found"}
 
 
@@ -141,8 +182,9 @@ class BenchProtocol(asyncio.Protocol):
     and a Content-Length body, answered after the fleets' latency. Far cheaper a request than
     a web framework, so the client's cost is what the benchmarks see."""
 
-    def __init__(self, fleets: Fleets) -> None:
+    def __init__(self, fleets: Fleets, timer: PreciseTimer) -> None:
         self.fleets = fleets
+        self.timer = timer
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
 
@@ -166,8 +208,8 @@ class BenchProtocol(asyncio.Protocol):
             status, body = answer(self.fleets, method, target)
             close = headers.get("connection", "").lower() == "close"
             if self.fleets.latency and target != "/_bench" and not target.startswith("/_bench?"):
-                asyncio.get_running_loop().call_later(
-                    self.fleets.latency, self.send, status, body, close
+                self.timer.call_at(
+                    time.monotonic() + self.fleets.latency, self.send, status, body, close
                 )
             else:
                 self.send(status, body, close)
@@ -189,7 +231,9 @@ class BenchProtocol(asyncio.Protocol):
 async def serve(devices: int) -> None:
     fleets = Fleets(devices)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: BenchProtocol(fleets), "127.0.0.1", 0)
+    timer = PreciseTimer(loop)
+    sys.setswitchinterval(0.0002)  # the timer thread gets the interpreter back soon when due
+    server = await loop.create_server(lambda: BenchProtocol(fleets, timer), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     print(f"url: http://127.0.0.1:{port}", flush=True)
     async with server:
