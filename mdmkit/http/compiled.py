@@ -43,7 +43,8 @@ class ModelConverter(cattrs.Converter):
     """A cattrs Converter that also generates, and keeps, a fast structure function per model.
 
     ``pass_through`` names the hooks that return a value of exactly their type unchanged
-    (``to_str`` for ``str``...): generated code skips the call for such values. A function is
+    (``to_str`` for ``str``...; a float only when finite): generated code skips the call for
+    such values. A function is
     written from the hooks registered when a model is first met: a hook registered for an
     ``X | None`` is called as it is, cattrs' own optional handling is inlined. Models nested
     in it are written from their fields (a hook registered for a model class is not consulted).
@@ -170,7 +171,7 @@ class _Writer:
         exact = self.converter.pass_through.get(hook)
         if exact is type_:
             names[f"_{exact.__name__}"] = exact
-            return [f"if type({v}) is not _{exact.__name__}: {slow}"]
+            return [f"if {_not_passed(v, exact)}: {slow}"]
         nested = self.function(type_) if attrs.has(type_) else None
         if nested is not None:
             names[f"_s{tag}"] = nested
@@ -190,7 +191,7 @@ class _Writer:
         if exact is None:
             return [f"if {v} is not None: {slow}"]
         names[f"_{exact.__name__}"], names[f"_u{tag}"] = exact, spellings
-        test = f"type({v}) is not _{exact.__name__}"
+        test = _not_passed(v, exact)
         if spellings:
             test = f"({test} or {v} in _u{tag})"
         return [f"if {v} is not None and {test}: {slow}"]
@@ -203,13 +204,20 @@ class _Writer:
         exact = self.converter.pass_through.get(hook)
         if exact is items:
             names[f"_{exact.__name__}"] = exact
-            check = f"all([type(e) is _{exact.__name__} for e in {v}])"
+            check = f"not any([{_not_passed('e', exact)} for e in {v}])"
             return [f"if type({v}) is list and {check}: {v} = tuple({v})", "else:", f"  {slow}"]
         nested = self.function(items) if attrs.has(items) else None
         if nested is not None:
             names[f"_s{tag}"] = nested
             return [f"if type({v}) is not list: raise TypeError", f"{v} = tuple(map(_s{tag}, {v}))"]
         return [slow]
+
+
+def _not_passed(v: str, exact: type) -> str:
+    """The test that ``v`` needs its pass-through hook: it is not exactly ``exact``, or, for a
+    float, not finite (``v - v`` is 0.0 for a finite float, NaN for the others)."""
+    test = f"type({v}) is not _{exact.__name__}"
+    return f"({test} or {v} - {v})" if exact is float else test
 
 
 def builder(cls: type[T]) -> Callable[..., T]:

@@ -221,7 +221,7 @@ def make_converter() -> ModelConverter:
     ``structure_model`` tries first; the plain cattrs path below stays the reference.
     """
     converter = ModelConverter(
-        pass_through={to_str: str, to_int: int, to_bool: bool},
+        pass_through={to_str: str, to_int: int, to_bool: bool, to_float: float},
         forbid_extra_keys=False,
         detailed_validation=True,
     )

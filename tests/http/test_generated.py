@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import linecache
+import math
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -266,6 +267,30 @@ def test_a_missing_required_field_is_declined_and_named_by_the_plain_path() -> N
         generated({"name": "x"}, {})
     with pytest.raises(ResponseFormatError, match="id"):
         structure_model(converter, {"name": "x"}, sm_models.Device)
+
+
+@pytest.mark.parametrize("number", [math.inf, -math.inf, math.nan], ids=repr)
+@pytest.mark.parametrize(
+    ("cls", "data"),
+    [
+        (sm_models.Device, {"id": 1, "device_capacity": 0.0}),  # to_float for float | None
+        (me_models.Device, {"device_id": 1, "battery_level": 0.0}),  # ManageEngine's "--" hook
+    ],
+    ids=["simplemdm", "manageengine"],
+)
+def test_a_float_that_is_not_finite_is_refused_though_floats_skip_their_hook(
+    number: float, cls: type[Any], data: dict[str, Any]
+) -> None:
+    converter = converter_for(cls)
+    generated = converter.generated(cls)
+    assert generated is not None
+    assert typed(generated(data, data)) == typed(plain_structure(converter, data, cls))
+    field = next(name for name in data if name not in ("id", "device_id"))
+    hostile = {**data, field: number}
+    with pytest.raises(ValueError, match="not a finite number"):
+        generated(hostile, hostile)
+    with pytest.raises(ResponseFormatError, match=field):
+        structure_model(converter, hostile, cls)
 
 
 @attrs.frozen(kw_only=True)
