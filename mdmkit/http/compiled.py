@@ -204,7 +204,11 @@ class _Writer:
         exact = self.converter.pass_through.get(hook)
         if exact is items:
             names[f"_{exact.__name__}"] = exact
-            check = f"not any([{_not_passed('e', exact)} for e in {v}])"
+            if exact is float:  # exactly float is not enough: finite too
+                check = f"not any([{_not_passed('e', exact)} for e in {v}])"
+            else:  # every element's type is the one (map and the set work in C)
+                names[f"_only_{exact.__name__}"] = frozenset({exact})
+                check = f"_only_{exact.__name__}.issuperset(map(type, {v}))"
             return [f"if type({v}) is list and {check}: {v} = tuple({v})", "else:", f"  {slow}"]
         nested = self.function(items) if attrs.has(items) else None
         if nested is not None:
