@@ -645,9 +645,7 @@ class Transport(AsyncClosing):
         spec = call.body
         async with self._body(spec.form, spec.json, spec.multipart, spec.content) as body:
             capacity = self.capacity
-            try:
-                capacity.acquire_nowait()  # a free slot and nobody queued: no loop turn
-            except anyio.WouldBlock:
+            if not _took_free_slot(capacity):
                 await capacity.acquire()
             try:
                 call.in_flight = True  # until _retrying has the outcome (not reset if cancelled)
@@ -717,6 +715,18 @@ async def _opened_multipart(multipart: Sequence[FormField]) -> AsyncIterator[_Bo
 async def _opened_content(content: FileSource) -> AsyncIterator[_Body]:
     async with content.payload() as payload:
         yield _Body(payload, {"Content-Type": content.content_type}, empty=False)
+
+
+def _took_free_slot(capacity: anyio.CapacityLimiter) -> bool:
+    """Take a free send slot at once, if one is free and nobody is queued for it: anyio's
+    ``acquire`` would yield to the event loop first, which costs more than the rest of it."""
+    if capacity.available_tokens < 1:  # (a freed slot goes straight to the first in line)
+        return False
+    try:
+        capacity.acquire_nowait()
+    except anyio.WouldBlock:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=16)

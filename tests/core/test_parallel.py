@@ -546,7 +546,7 @@ async def test_a_plain_break_stops_the_paging_and_cancels_what_is_in_flight() ->
     ):
         async for _ in sm.devices.list(parallel=True, limit=20):
             break
-        async for _ in me.devices.list(parallel=True, in_flight=4):
+        async for _ in me.devices.list(parallel=True, in_flight=4, limit=20):
             break
         out = requests_out()
         assert out  # the windows were full when the loops broke
@@ -556,4 +556,6 @@ async def test_a_plain_break_stops_the_paging_and_cancels_what_is_in_flight() ->
         await anyio.sleep(0.1)  # and nothing starts again
         assert requests_out() == []
         assert len(sm_fake.requests.filter("GET", "*/devices")) <= 4  # of 100 pages
-        assert len(me_fake.requests.filter("GET", "*/devices")) <= 1 + 4  # of 15 pages
+        # the first page and the window of 4; a page that comes in during the loop turns
+        # before asyncio finalizes the listing may top the window up once more
+        assert len(me_fake.requests.filter("GET", "*/devices")) <= 1 + 4 + 4  # of 150 pages
