@@ -83,6 +83,7 @@ class MergedPaginator(StreamedPaginator[T]):
                     if not item.has_more:
                         active.discard(name)
                     yield Page(items=item.items, has_more=bool(active), total=None)
+                    del item  # not held while the next page is received
         finally:
             for scope in scopes:
                 scope.cancel()

@@ -69,8 +69,11 @@ class Paginator(Generic[T]):
 
     async def _items(self) -> AsyncIterator[T]:
         async for page in self.pages():
-            for item in page.items:
+            items = iter(page.items)
+            del page  # neither the page nor an item is held while the next page is fetched
+            for item in items:
                 yield item
+                del item
 
     async def pages(self, start: str | None = None) -> AsyncGenerator[Page[T], None]:
         """Every page in order, from ``start`` (a cursor from an earlier page) or the beginning.
@@ -84,16 +87,18 @@ class Paginator(Generic[T]):
         while True:
             page = await self._fetch(cursor)
             yield page
-            if not page.has_more:
+            more, after = page.has_more, page.cursor
+            del page  # not held while the next page is fetched: memory one page deep
+            if not more:
                 return
-            if page.cursor is None:
+            if after is None:
                 raise PaginationError("the server said more pages follow but gave no cursor")
-            if page.cursor == cursor or page.cursor == mark:
-                raise PaginationError(f"the page cursor did not advance (stuck at {page.cursor!r})")
+            if after in (cursor, mark):
+                raise PaginationError(f"the page cursor did not advance (stuck at {after!r})")
             steps += 1
             if steps == distance:
-                mark, distance, steps = page.cursor, distance * 2, 0
-            cursor = page.cursor
+                mark, distance, steps = after, distance * 2, 0
+            cursor = after
 
     async def collect(self, limit: int | None = None) -> list[T]:
         """The items in a list, all of them or the first ``limit``."""
@@ -180,6 +185,7 @@ class StreamedPaginator(Paginator[T]):
         try:
             async for page in produced:
                 yield page
+                del page  # not held while the next page is produced
         finally:
             closing = getattr(produced, "aclose", None)
             if closing is not None:
@@ -198,5 +204,6 @@ class StreamedPaginator(Paginator[T]):
             async with contextlib.aclosing(self.pages()) as pages:
                 async for page in pages:
                     yield Page(items=change(page.items), has_more=page.has_more)
+                    del page
 
         return StreamedPaginator(produce, listing=self._listing)

@@ -180,6 +180,7 @@ def both_ends(
                     continue
                 items = await _converted(convert, kept.popleft(), advance)
                 yield Page(items=items, has_more=bool(flight or kept))
+                del items  # not held while the next pages come in
         finally:
             await flight.close()
 
@@ -243,6 +244,7 @@ def offset_pages(
         total, following = page.total, size
         flight: InFlight[int, Page[Any]] = InFlight()
         arrived: deque[Page[Any]] = deque([page])
+        del page  # the first page is held by ``arrived`` until it is converted, no longer
 
         def advance() -> None:
             nonlocal total, following
@@ -260,6 +262,7 @@ def offset_pages(
                     items = await _converted(convert, list(arrived.popleft().items), advance)
                     more = bool(flight or arrived or following < total)
                     yield _unseen(items, seen, key, has_more=more, total=total)
+                    del items
                 elif flight:
                     await flight.wait()
                 else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from mdmkit.core.errors import PaginationError
@@ -139,3 +142,38 @@ async def test_a_long_cursor_cycle_raises_within_a_few_turns(lead: int, cycle: i
     with pytest.raises(PaginationError, match="did not advance"):
         await Paginator(cycling).collect()
     assert pages <= 2 * (lead + cycle) + cycle + 2
+
+
+class _Item:
+    """An item a weak reference can watch."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+
+@pytest.mark.anyio
+async def test_the_last_page_is_let_go_before_the_next_one_is_fetched() -> None:
+    # memory one page deep: neither the page nor its items are held by the listing while
+    # the next page is fetched (a consumer that keeps nothing keeps nothing alive)
+    alive_when_fetched: list[int] = []
+    watched: list[weakref.ref[_Item]] = []
+
+    async def fetch(cursor: str | None) -> Page[_Item]:
+        gc.collect()
+        alive_when_fetched.append(sum(ref() is not None for ref in watched))
+        start = int(cursor) if cursor else 0
+        items = [_Item(n) for n in range(start + 1, start + 4)]
+        watched.extend(weakref.ref(item) for item in items)
+        more = start < 9
+        return Page(items=items, has_more=more, cursor=str(start + 3) if more else None)
+
+    count = 0
+    async for item in Paginator(fetch):
+        count += item.number > 0
+        del item
+    assert count == 12
+    assert alive_when_fetched == [0, 0, 0, 0]
+    async for page in Paginator(fetch).pages():
+        assert len(page) == 3
+        del page
+    assert alive_when_fetched[4:] == [0, 0, 0, 0]
