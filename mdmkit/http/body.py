@@ -8,7 +8,6 @@ gigabytes costs no more memory than the limit. ``Decoder`` is pure: bytes in, by
 
 from __future__ import annotations
 
-import io
 import zlib
 from collections.abc import Iterator
 
@@ -143,7 +142,8 @@ async def read_body(
     """
     failure: str | None = None
     too_large = False
-    out = io.BytesIO()
+    out: list[bytes] = []  # joined once at the end: one copy of the body, not two
+    size = 0
     try:
         decoder = decoder_for(response.headers.get("Content-Encoding"))
         announced = response.content_length
@@ -153,8 +153,9 @@ async def read_body(
             return b""
         received = unyielded = 0
         while chunk := await response.content.readany():
-            for piece in decoder.feed(chunk, limit - out.tell()):
-                out.write(piece)
+            for piece in decoder.feed(chunk, limit - size):
+                out.append(piece)
+                size += len(piece)
                 unyielded += len(piece)
                 if unyielded >= STEP:  # let timeouts and other tasks in between steps
                     unyielded = 0
@@ -177,4 +178,4 @@ async def read_body(
             status=response.status,
             url=url,
         )
-    return out.getvalue()
+    return b"".join(out)

@@ -60,9 +60,10 @@ class Response:
 
     def json(self) -> Any:
         """The body as JSON (None when empty); a body that is not JSON is a ResponseFormatError."""
-        if not self.body.strip():
+        body = self.body
+        if not body or body.isspace():  # (strip() would copy the whole body to say so)
             return None
-        return jsonbody.loads(self.body, status=self.status, url=self.url)
+        return jsonbody.loads(body, status=self.status, url=self.url)
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:

@@ -125,7 +125,11 @@ def flatten(resource: Mapping[str, Any]) -> dict[str, Any]:
         if type(relationships) is not dict:
             relationships = _object(resource, "relationships")
         for name, relation in relationships.items():
-            _relate(flat, name, relation)
+            data = relation.get("data") if type(relation) is dict else _MISSING
+            if type(data) is dict:  # the common case, inline: one related object
+                flat[f"{name}_id"] = data.get("id")
+            else:
+                _relate(flat, name, relation)
     return flat
 
 
