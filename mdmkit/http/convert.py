@@ -43,6 +43,7 @@ __all__ = [
     "one_a_process",
     "plain_structure",
     "structure_model",
+    "structurer",
     "to_bool",
     "to_datetime",
     "to_float",
@@ -283,6 +284,22 @@ def structure_model(
         except Exception:
             pass  # declined: the plain path says what is wrong (or structures what was declined)
     return plain_structure(converter, data, cls, raw=raw)
+
+
+def structurer(converter: cattrs.Converter, cls: type[T]) -> Callable[..., T]:
+    """``structure_model`` for one ``cls``, looked up once: ``structure(data, raw=None)``, for
+    every item of a page (the per-item lookups cost a sixth of structuring a device)."""
+    generated = converter.generated(cls) if isinstance(converter, ModelConverter) else None
+
+    def structure(data: object, raw: Mapping[str, Any] | None = None) -> T:
+        if generated is not None and type(data) is dict:
+            try:
+                return generated(data, data if raw is None else raw)  # type: ignore[no-any-return]
+            except Exception:
+                pass  # declined: structure_model says what is wrong, or structures it
+        return structure_model(converter, data, cls, raw=raw)
+
+    return structure
 
 
 def plain_structure(

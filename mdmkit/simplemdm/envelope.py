@@ -15,7 +15,7 @@ import cattrs
 
 from mdmkit.core.errors import ResponseFormatError
 from mdmkit.http import jsonbody
-from mdmkit.http.convert import structure_model
+from mdmkit.http.convert import structure_model, structurer
 from mdmkit.http.response import ErrorDetail, Response, excerpt
 
 __all__ = [
@@ -193,7 +193,11 @@ def read_list(
 
 def read_resources(items: list[Any], cls: type[T], converter: cattrs.Converter) -> list[T]:
     """The resource objects of a list envelope as models."""
-    return [_structure(converter, item, cls) for item in items]
+    structure = structurer(converter, cls)
+    return [
+        structure(flatten(item), item) if type(item) is dict else _structure(converter, item, cls)
+        for item in items
+    ]
 
 
 def read_envelope(response: Response) -> tuple[list[Any], bool]:

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from mdmkit.core import models as neutral
 from mdmkit.core.errors import ResponseFormatError
 from mdmkit.http import compiled, jsonbody
-from mdmkit.http.convert import make_converter, plain_structure, structure_model
+from mdmkit.http.convert import make_converter, plain_structure, structure_model, structurer
 from mdmkit.manageengine import models as me_models
 from mdmkit.simplemdm import models as sm_models
 from mdmkit.simplemdm import webhooks
@@ -244,6 +244,7 @@ def test_arbitrary_field_values_give_the_same_outcome_both_ways(
     fast = outcome(lambda: structure_model(converter, payload, cls))
     plain = outcome(lambda: plain_structure(converter, payload, cls))
     assert fast == plain
+    assert outcome(lambda: structurer(converter, cls)(payload)) == plain  # a page's way
     generated = converter.generated(cls)
     assert generated is not None
     try:

@@ -20,7 +20,7 @@ from mdmkit.core.pagination import Page, Paginator
 from mdmkit.core.parallel import IN_FLIGHT, offset_pages
 from mdmkit.http import params
 from mdmkit.http.client import ResourceBase
-from mdmkit.http.convert import structure_model
+from mdmkit.http.convert import structurer
 from mdmkit.http.params import check_range
 from mdmkit.http.transport import Transport
 from mdmkit.manageengine.envelope import read_collection, read_object
@@ -115,8 +115,10 @@ class Resource(ResourceBase):
         links = self._links
         refused: dict[str, PaginationError] = {}  # next links that may not be followed
 
+        structure = structurer(self._converter, cls)
+
         def models(items: list[Any]) -> list[T]:
-            return [structure_model(self._converter, item, cls) for item in items]
+            return [structure(item) for item in items]
 
         async def raw(cursor: str | None) -> Page[Any]:
             if cursor is not None and cursor in refused:
