@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import heapq
-import itertools
 import json
 import re
+import selectors
 import sys
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -138,42 +134,6 @@ def answer(fleets: Fleets, method: str, target: str) -> tuple[int, bytes]:
     return 404, b'{"errors":[{"title":"not found"}]}'
 
 
-class PreciseTimer:
-    """Calls back on the loop when a latency has passed, to within a fraction of a millisecond.
-
-    asyncio's own timers wait in epoll, which counts whole milliseconds: each answer would
-    come up to a millisecond late (5% of a 20 ms latency), and the answers due within one
-    millisecond would all leave together, in bursts the client then reads one after another.
-    A thread that sleeps on a condition until the next answer is due wakes the loop instead.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.due: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
-        self.order = itertools.count()
-        self.changed = threading.Condition()
-        threading.Thread(target=self._run, name="bench timer", daemon=True).start()
-
-    def call_at(self, when: float, callback: Callable[..., None], *args: Any) -> None:
-        """Run ``callback(*args)`` on the loop at ``when`` (``time.monotonic()`` seconds)."""
-        with self.changed:
-            heapq.heappush(self.due, (when, next(self.order), callback, args))
-            self.changed.notify()
-
-    def _run(self) -> None:
-        with self.changed:
-            while True:
-                if not self.due:
-                    self.changed.wait()
-                    continue
-                wait = self.due[0][0] - time.monotonic()
-                if wait > 0:
-                    self.changed.wait(wait)
-                    continue
-                _, _, callback, args = heapq.heappop(self.due)
-                self.loop.call_soon_threadsafe(callback, *args)
-
-
 REASONS = {200: b"OK", 202: b"Accepted", 400: b"Bad Request", 404: b"Not Found"}
 
 
@@ -182,9 +142,8 @@ class BenchProtocol(asyncio.Protocol):
     and a Content-Length body, answered after the fleets' latency. Far cheaper a request than
     a web framework, so the client's cost is what the benchmarks see."""
 
-    def __init__(self, fleets: Fleets, timer: PreciseTimer) -> None:
+    def __init__(self, fleets: Fleets) -> None:
         self.fleets = fleets
-        self.timer = timer
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
 
@@ -208,9 +167,8 @@ class BenchProtocol(asyncio.Protocol):
             status, body = answer(self.fleets, method, target)
             close = headers.get("connection", "").lower() == "close"
             if self.fleets.latency and target != "/_bench" and not target.startswith("/_bench?"):
-                self.timer.call_at(
-                    time.monotonic() + self.fleets.latency, self.send, status, body, close
-                )
+                loop = asyncio.get_running_loop()
+                loop.call_later(self.fleets.latency, self.send, status, body, close)
             else:
                 self.send(status, body, close)
 
@@ -231,9 +189,7 @@ class BenchProtocol(asyncio.Protocol):
 async def serve(devices: int) -> None:
     fleets = Fleets(devices)
     loop = asyncio.get_running_loop()
-    timer = PreciseTimer(loop)
-    sys.setswitchinterval(0.0002)  # the timer thread gets the interpreter back soon when due
-    server = await loop.create_server(lambda: BenchProtocol(fleets, timer), "127.0.0.1", 0)
+    server = await loop.create_server(lambda: BenchProtocol(fleets), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     print(f"url: http://127.0.0.1:{port}", flush=True)
     async with server:
@@ -244,7 +200,17 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=20_000)
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.devices))
+    with asyncio.Runner(loop_factory=precise_loop) as runner:
+        runner.run(serve(args.devices))
+
+
+def precise_loop() -> asyncio.AbstractEventLoop:
+    """An event loop whose timers fire on time: asyncio's default selector waits in epoll,
+    which counts whole milliseconds, so every answer would come up to a millisecond late (5%
+    of a 20 ms latency) and the answers due within one millisecond would all leave together,
+    in bursts the client then reads one after another. ``select`` counts microseconds, and
+    the few sockets a benchmark opens are no work for it."""
+    return asyncio.SelectorEventLoop(selectors.SelectSelector())
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 from run import count_items, list_with_bare_aiohttp
 
+from mdmkit.core.bulk import run_bulk
 from mdmkit.http import jsonbody
 from mdmkit.http.convert import make_converter, plain_structure
 from mdmkit.manageengine import ManageEngineClient
@@ -263,8 +264,11 @@ async def _with_speed(enabled: bool, call: Awaitable[int]) -> int:
 # -- fan-out --------------------------------------------------------------------------------------
 
 
+WORKERS = "mdmkit, 32 workers (run_bulk)"
+
+
 async def bench_fan_out() -> None:
-    actions, latency, concurrency = 2_000, 0.020, 32
+    actions, latency, concurrency = 2_000, 0.020, 32  # (WORKERS says 32 too)
     ideal = actions * latency / concurrency
     section(
         f"{actions:,} device locks at {latency * 1000:.0f} ms latency, concurrency {concurrency}"
@@ -278,6 +282,14 @@ async def bench_fan_out() -> None:
             ) as sm:
                 await asyncio.gather(*(sm.devices.lock(i + 1) for i in range(actions)))
 
+        async def workers() -> None:  # what devices.run does: a pool of workers, no burst
+            async with SimpleMDMClient(
+                "key", base_url=url + "/api/v1", max_concurrency=concurrency
+            ) as sm:
+                ids = list(range(1, actions + 1))
+                result = await run_bulk(sm.devices.lock, ids, concurrency=concurrency)
+                assert not result.failed
+
         async def bare() -> None:
             limit = asyncio.Semaphore(concurrency)
             async with aiohttp.ClientSession() as session:
@@ -288,9 +300,9 @@ async def bench_fan_out() -> None:
 
                 await asyncio.gather(*(one(i + 1) for i in range(actions)))
 
-        walls: dict[str, list[float]] = {"mdmkit": [], "plain aiohttp": []}
+        walls: dict[str, list[float]] = {"mdmkit": [], WORKERS: [], "plain aiohttp": []}
         for _ in range(RUNS):
-            for name, call in (("mdmkit", ours), ("plain aiohttp", bare)):
+            for name, call in (("mdmkit", ours), (WORKERS, workers), ("plain aiohttp", bare)):
                 started = time.perf_counter()
                 await call()
                 walls[name].append(time.perf_counter() - started)
@@ -299,6 +311,7 @@ async def bench_fan_out() -> None:
         record(f"fan-out: {name}", values, "s")
     ratio = [w / ideal for w in walls["mdmkit"]]
     record("fan-out: mdmkit / ideal", ratio, "x", "<= 1.10", statistics.median(ratio) <= 1.10)
+    record(f"fan-out: {WORKERS} / ideal", [w / ideal for w in walls[WORKERS]], "x")
     record("fan-out: plain aiohttp / ideal", [w / ideal for w in walls["plain aiohttp"]], "x")
 
 
