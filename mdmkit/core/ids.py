@@ -33,14 +33,10 @@ def checked_id(value: object, field: str) -> str:
 
 
 def _unsafe(text: str) -> bool:
-    if text.isascii():
-        return any(ch in _FORBIDDEN or ch < " " or ch == "\x7f" for ch in text)
     # not printable: Unicode's "Other" and "Separator" categories (controls, format
     # characters, surrogates, private use, unassigned; every space but " ", line and
     # paragraph separators)
-    return any(
-        ch in _FORBIDDEN
-        or not ch.isprintable()
-        or (ch.isdecimal() and not ch.isascii())  # "١٢٣" would be read as 123
-        for ch in text
-    )
+    if not text.isprintable() or not _FORBIDDEN.isdisjoint(text):
+        return True
+    # digits other than 0-9: "١٢٣" would be read as 123
+    return not text.isascii() and any(ch.isdecimal() and not ch.isascii() for ch in text)

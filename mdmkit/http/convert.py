@@ -34,7 +34,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
 from mdmkit.core.errors import ResponseFormatError
-from mdmkit.http.compiled import HOOK, ModelConverter
+from mdmkit.http.compiled import HOOK, ModelConverter, StructureFn
 from mdmkit.http.compiled import identity as _identity
 
 __all__ = [
@@ -126,8 +126,8 @@ def to_datetime(value: object, _: object = None) -> datetime:
             try:  # _from_iso's first try, inline: the common case costs no calls
                 parsed = datetime.fromisoformat(value)
             except ValueError:
-                return _aware(_from_iso(value))
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+                return _aware(_from_iso_z(value))
+            return _aware(parsed)
         if _is_integer_text(value):
             return _from_epoch(int(value))
     elif type(value) is int or type(value) is float:
@@ -153,7 +153,11 @@ def _from_iso(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)  # reads a "Z" too (Python 3.11 on)
     except ValueError:
-        pass
+        return _from_iso_z(text)
+
+
+def _from_iso_z(text: str) -> datetime:
+    """ISO text that ``fromisoformat`` refused as it is, tried with "Z" as "+00:00"."""
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -273,33 +277,37 @@ def structure_model(
     Any data that does not fit raises ResponseFormatError naming the fields at fault;
     no other exception escapes, whatever the data holds.
     """
+    return _structured(converter, _generated_for(converter, cls), cls, data, raw)
+
+
+def structurer(converter: cattrs.Converter, cls: type[T]) -> Callable[..., T]:
+    """``structure_model`` for one ``cls``, looked up once: ``structure(data, raw=None)``, for
+    every item of a page (the per-item lookups cost a sixth of structuring a device)."""
+    return functools.partial(_structured, converter, _generated_for(converter, cls), cls)
+
+
+def _generated_for(converter: cattrs.Converter, cls: type) -> StructureFn | None:
+    return converter.generated(cls) if isinstance(converter, ModelConverter) else None
+
+
+def _structured(
+    converter: cattrs.Converter,
+    generated: StructureFn | None,
+    cls: type[T],
+    data: object,
+    raw: Mapping[str, Any] | None = None,
+) -> T:
+    """``structure_model``'s work, with ``cls``'s generated function already looked up."""
     if type(data) is not dict and not isinstance(data, Mapping):  # (the ABC check is slow)
         raise ResponseFormatError(
             f"expected an object for {cls.__name__}, got {_kind(data)}", excerpt=_shown(data)
         )
-    generated = converter.generated(cls) if isinstance(converter, ModelConverter) else None
     if generated is not None:
         try:
             return generated(data, data if raw is None else raw)  # type: ignore[no-any-return]
         except Exception:
             pass  # declined: the plain path says what is wrong (or structures what was declined)
     return plain_structure(converter, data, cls, raw=raw)
-
-
-def structurer(converter: cattrs.Converter, cls: type[T]) -> Callable[..., T]:
-    """``structure_model`` for one ``cls``, looked up once: ``structure(data, raw=None)``, for
-    every item of a page (the per-item lookups cost a sixth of structuring a device)."""
-    generated = converter.generated(cls) if isinstance(converter, ModelConverter) else None
-
-    def structure(data: object, raw: Mapping[str, Any] | None = None) -> T:
-        if generated is not None and type(data) is dict:
-            try:
-                return generated(data, data if raw is None else raw)  # type: ignore[no-any-return]
-            except Exception:
-                pass  # declined: structure_model says what is wrong, or structures it
-        return structure_model(converter, data, cls, raw=raw)
-
-    return structure
 
 
 def plain_structure(

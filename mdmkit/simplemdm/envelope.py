@@ -15,7 +15,7 @@ import cattrs
 
 from mdmkit.core.errors import ResponseFormatError
 from mdmkit.http import jsonbody
-from mdmkit.http.convert import structure_model, structurer
+from mdmkit.http.convert import structurer
 from mdmkit.http.response import ErrorDetail, Response, excerpt
 
 __all__ = [
@@ -158,12 +158,13 @@ def _relate(flat: dict[str, Any], name: str, relation: object) -> None:
 _MISSING: Any = object()  # a relationship that is not an object has no "data"
 
 
-def _structure(converter: cattrs.Converter, resource: object, cls: type[T]) -> T:
+def _structure(structure: Callable[..., T], resource: object, cls: type[T]) -> T:
+    """One resource object as a model, through ``structure`` (``convert.structurer``)."""
     if type(resource) is not dict and not isinstance(resource, Mapping):
         raise ResponseFormatError(
             f"expected a {cls.__name__} resource object", excerpt=repr(resource)[:200]
         )
-    return structure_model(converter, flatten(resource), cls, raw=resource)
+    return structure(flatten(resource), resource)
 
 
 def read_one(response: Response, cls: type[T], converter: cattrs.Converter) -> T:
@@ -178,7 +179,7 @@ def read_one(response: Response, cls: type[T], converter: cattrs.Converter) -> T
             excerpt=excerpt(response.body),
             url=response.url,
         )
-    return _structure(converter, body, cls)
+    return _structure(structurer(converter, cls), body, cls)
 
 
 def read_list(
@@ -194,10 +195,7 @@ def read_list(
 def read_resources(items: list[Any], cls: type[T], converter: cattrs.Converter) -> list[T]:
     """The resource objects of a list envelope as models."""
     structure = structurer(converter, cls)
-    return [
-        structure(flatten(item), item) if type(item) is dict else _structure(converter, item, cls)
-        for item in items
-    ]
+    return [_structure(structure, item, cls) for item in items]
 
 
 def read_envelope(response: Response) -> tuple[list[Any], bool]:
