@@ -148,23 +148,29 @@ def _may_be_too_deep(data: Any) -> bool:
 _DIGIT_CLASSES = bytes(
     ord("0") if 48 <= i <= 57 else ord("-") if i == ord("-") else ord(" ") for i in range(256)
 )
-_LONG_NUMBER = re.compile(rb'(?<!["0-9.eE+-])-?[0-9]{19,}')  # not in a string, nor a fraction
+_RUN = b"0" * 19  # the shortest run of digits that may not fit: "-" and 19, or 20
+_DIGITS = re.compile(rb"0+")  # a run's end, matched in the classed bytes from its start
+_NOT_A_NUMBER_START = frozenset(b'"0123456789.eE+-')  # a run after these is no integer's start
 _SAFE_INTEGERS = range(-(2**63), 2**64)  # what orjson reads as an int (int64 and uint64)
 
 
 def _may_not_fit_64_bits(body: bytes) -> bool:
     """Whether ``body`` may hold an integer literal past 64 bits, which orjson makes a float.
 
-    One pass classes the bytes; only a run of 20 digits (or a minus and 19) is then read, with
-    the byte before it (a quote starts a string, never a number), and compared with 64 bits.
+    One pass classes the bytes and one search finds each run of 19 digits or more; only those
+    runs are read, with the byte before them (a quote starts a string, a dot a fraction).
     """
     classes = body.translate(_DIGIT_CLASSES)
-    if b"0" * 20 not in classes and b"-" + b"0" * 19 not in classes:
-        return False
-    for match in _LONG_NUMBER.finditer(body):
-        digits = match.group()
-        if len(digits) > 21 or int(digits) not in _SAFE_INTEGERS:
-            return True
+    at = classes.find(_RUN)
+    while at >= 0:
+        run = _DIGITS.match(classes, at)
+        end = run.end() if run is not None else at + len(_RUN)  # (it always matches)
+        start = at - 1 if at and body[at - 1] == 45 else at  # with its minus sign
+        if not start or body[start - 1] not in _NOT_A_NUMBER_START:
+            number = body[start:end]
+            if len(number) > 21 or int(number) not in _SAFE_INTEGERS:
+                return True
+        at = classes.find(_RUN, end)
     return False
 
 

@@ -4,11 +4,12 @@ value with its type, and the same InvalidJSONError (same words) for every body r
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mdmkit.http import jsonbody
@@ -116,6 +117,36 @@ def test_the_integer_check_reads_numbers_not_strings() -> None:
     assert not check(b"[18446744073709551615, -9223372036854775808, 9999999999999999999]")
     assert not check(b'["89014103211118510720", "-99999999999999999999"]')
     assert not check(b"[1.123456789012345678901234]")  # a fraction, not an integer
+
+
+_LONG_NUMBER = re.compile(rb'(?<!["0-9.eE+-])-?[0-9]{19,}')  # the rule, said as a pattern
+
+
+def by_the_pattern(body: bytes) -> bool:
+    """The integer check's rule read by a regex over the whole body (what it once ran)."""
+    return any(
+        len(n) > 21 or int(n) not in range(-(2**63), 2**64) for n in _LONG_NUMBER.findall(body)
+    )
+
+
+NEAR_64_BITS = st.tuples(
+    st.sampled_from(["", "-", "--", "e", "e-", '"', ".", " ", "[", ":"]),
+    st.sampled_from(["18446744073709551615", "18446744073709551616", "9223372036854775808"])
+    | st.sampled_from(["9223372036854775809", "9" * 19, "1" * 22, "0" * 19]),
+).map("".join)
+NUMBERISH = st.lists(
+    NEAR_64_BITS | st.sampled_from(list('0123456789-"+.eE ,[a')) | st.text("0123456789"),
+    max_size=8,
+).map(lambda parts: "".join(parts).encode())
+
+
+@BOTH
+@given(body=NUMBERISH)
+@example(body=b"[-9223372036854775809]")  # a minus sign before 19 digits
+@example(body=b"[1e-9223372036854775809, 0.18446744073709551616]")  # exponent and fraction
+@example(body=b'[" 18446744073709551616", "--9223372036854775809"]')
+def test_the_integer_check_finds_what_the_pattern_finds(body: bytes) -> None:
+    assert jsonbody._may_not_fit_64_bits(body) == by_the_pattern(body), body
 
 
 def test_orjson_decodes_what_it_reads_exactly(orjson_calls: list[bytes]) -> None:
