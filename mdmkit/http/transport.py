@@ -35,6 +35,7 @@ from mdmkit.core.errors import (
     TransportError,
 )
 from mdmkit.http import logs
+from mdmkit.http.admission import Admission
 from mdmkit.http.body import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -232,6 +233,7 @@ class _Call:
     ends: float | None
     started: float
     sends: int = 0
+    turn: bool = False  # holds a turn to go for a send slot (see Admission)
     in_flight: bool = False
     last_error: MDMError | None = None
     context: dict[str, Any] | None = None  # what hooks share across the call's events
@@ -259,13 +261,15 @@ class _Call:
 
 
 class _Pool:
-    """What a transport and its ``with_options`` views share: the session and the send slots."""
+    """What a transport and its ``with_options`` views share: the session, the send slots and
+    the turns to go for them."""
 
     def __init__(self, session: aiohttp.ClientSession | None, max_concurrency: int) -> None:
         self.session = session
         self.owns_session = session is None
         self.max_concurrency = max_concurrency
         self.capacity: anyio.CapacityLimiter | None = None
+        self.admission = Admission(max_concurrency)
         self.closed = False
 
 
@@ -467,8 +471,14 @@ class Transport(AsyncClosing):
             elapsed = self.clock() - call.started
             await self._observe(self._event(call, "error", elapsed=elapsed, error=error))
             raise
+        finally:
+            if call.turn:  # it ended before holding a slot: the next in line goes
+                call.turn = False
+                self._pool.admission.leave()
 
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
+        # its turn first: calls past the first few wait here, before doing any of the work
+        call.turn = await self._pool.admission.enter(sending=self.capacity.borrowed_tokens > 0)
         attempt = 0
         refreshed = replaying = False
         while True:
@@ -647,11 +657,16 @@ class Transport(AsyncClosing):
             capacity = self.capacity
             if not _took_free_slot(capacity):
                 await capacity.acquire()
+            if call.turn:  # holding a slot now: the next call in line may start its work
+                call.turn = False
+                self._pool.admission.leave()
             try:
                 call.in_flight = True  # until _retrying has the outcome (not reset if cancelled)
                 return await self._send(call, session, credentials, body)
             finally:
                 capacity.release()
+                if not capacity.borrowed_tokens:  # nothing on the wire to hand turns on
+                    self._pool.admission.let_everyone_in()
 
     async def _send(
         self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials, body: _Body
