@@ -5,7 +5,7 @@ noisy): several interleaved runs, reported as the median and the range. The serv
 a child process (benchmarks/server.py), so only the client's CPU and memory are counted
 here. Results go to benchmarks/results.json (git-ignored); docs/performance.md shows a run.
 
-    python benchmarks/speed.py            # BENCH_RUNS=5 for more runs (default 3)
+    python benchmarks/speed.py            # BENCH_RUNS=9 for more runs (default 5)
     BENCH_ONLY=listing,parallel python benchmarks/speed.py    # some sections only
 """
 
@@ -39,7 +39,7 @@ from mdmkit.simplemdm.models import Device
 from mdmkit.testing import FakeClock, FakeManageEngine
 
 HERE = Path(__file__).parent
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))  # medians of 3 moved with the neighbours
 RESULTS: dict[str, dict[str, Any]] = {}
 SIMPLEMDMPY = "SimpleMDMpy 3.0.7"
 
