@@ -25,7 +25,7 @@ class Admission:
         self._waiting: deque[asyncio.Future[None]] = deque()
 
     def __repr__(self) -> str:
-        return f"<Admission {self.out}/{self.limit} out, {len(self._waiting)} waiting>"
+        return f"<Admission {self.out}/{self.limit} out, {self.waiting} waiting>"
 
     @property
     def waiting(self) -> int:
