@@ -53,17 +53,19 @@ class Admission:
 
     def leave(self) -> None:
         """Give a turn back (its call holds a slot now, or ended): the first waiter has it."""
-        while self._waiting:
-            future = self._waiting.popleft()
-            if not future.done():
-                future.set_result(None)
-                return
-        self.out -= 1
+        if not self._hand_on():
+            self.out -= 1
 
     def let_everyone_in(self) -> None:
         """Nothing is on the wire to hand turns on: every waiter goes, each with a turn."""
+        while self._hand_on():
+            self.out += 1
+
+    def _hand_on(self) -> bool:
+        """Wake the first call still waiting (cancelled ones are passed over); False if none."""
         while self._waiting:
             future = self._waiting.popleft()
             if not future.done():
                 future.set_result(None)
-                self.out += 1
+                return True
+        return False

@@ -164,7 +164,8 @@ def _may_not_fit_64_bits(body: bytes) -> bool:
     at = classes.find(_RUN)
     while at >= 0:
         run = _DIGITS.match(classes, at)
-        end = run.end() if run is not None else at + len(_RUN)  # (it always matches)
+        assert run is not None  # (classes[at] is a digit)
+        end = run.end()
         start = at - 1 if at and body[at - 1] == 45 else at  # with its minus sign
         if not start or body[start - 1] not in _NOT_A_NUMBER_START:
             number = body[start:end]

@@ -472,9 +472,7 @@ class Transport(AsyncClosing):
             await self._observe(self._event(call, "error", elapsed=elapsed, error=error))
             raise
         finally:
-            if call.turn:  # it ended before holding a slot: the next in line goes
-                call.turn = False
-                self._pool.admission.leave()
+            self._pass_turn(call)  # if it ended before holding a slot
 
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
         # its turn first: calls past the first few wait here, before doing any of the work
@@ -642,6 +640,12 @@ class Transport(AsyncClosing):
             context=call.context,
         )
 
+    def _pass_turn(self, call: _Call) -> None:
+        """Hand the call's turn to go for a send slot to the next in line, if it holds one."""
+        if call.turn:
+            call.turn = False
+            self._pool.admission.leave()
+
     async def _observe(self, event: RequestEvent) -> None:
         """Log the event and run its hooks."""
         logs.log_event(event)
@@ -657,9 +661,7 @@ class Transport(AsyncClosing):
             capacity = self.capacity
             if not _took_free_slot(capacity):
                 await capacity.acquire()
-            if call.turn:  # holding a slot now: the next call in line may start its work
-                call.turn = False
-                self._pool.admission.leave()
+            self._pass_turn(call)  # holding a slot now: the next in line may start its work
             try:
                 call.in_flight = True  # until _retrying has the outcome (not reset if cancelled)
                 return await self._send(call, session, credentials, body)

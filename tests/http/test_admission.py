@@ -18,6 +18,7 @@ from mdmkit.core.errors import DeadlineExceededError
 from mdmkit.http.admission import Admission
 from mdmkit.http.hooks import RequestEvent, RequestHooks
 from mdmkit.http.transport import Timeout, Transport
+from tests.support import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -103,15 +104,8 @@ async def slow_server(delay: float) -> AsyncIterator[tuple[str, list[str]]]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}", seen
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield url, seen
 
 
 class CountingAuth:
