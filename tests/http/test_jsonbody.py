@@ -7,8 +7,11 @@ Zoho token answers and webhook bodies, each shown here over real sockets to the 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdmkit.core.errors import (
     InvalidWebhookError,
@@ -89,6 +92,52 @@ def test_unfit_bodies_are_a_typed_error(body: bytes | str, problem: str) -> None
     # json's own exception holds the whole body (and any secret in it): it is not chained.
     assert error.__cause__ is None
     assert error.__context__ is None
+
+
+def nesting(value: Any) -> int:
+    """How many lists and dicts ``value`` is deep: the reference the decoder's walk meets."""
+    if isinstance(value, dict):
+        return 1 + max(map(nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(nesting, value), default=0)
+    return 0
+
+
+LEAVES = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+)
+TREES = st.recursive(
+    LEAVES | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+WRAPPERS = st.lists(
+    st.sampled_from(["list", "dict", "beside"]), min_size=MAX_DEPTH - 8, max_size=MAX_DEPTH + 3
+)
+
+
+def wrapped(tree: Any, wrappers: list[str], side: Any) -> Any:
+    for wrapper in wrappers:  # each a level: in a list, under a key, or in a list beside ``side``
+        tree = (
+            [tree] if wrapper == "list" else {"k": tree} if wrapper == "dict" else [side, tree, 1]
+        )
+    return tree
+
+
+@settings(max_examples=300, deadline=None)
+@given(tree=TREES, wrappers=WRAPPERS, side=TREES)
+def test_a_body_is_refused_exactly_when_it_nests_past_the_bound(
+    tree: Any, wrappers: list[str], side: Any
+) -> None:
+    value = wrapped(tree, wrappers, side)
+    body = json.dumps(value).encode()
+    if nesting(value) > MAX_DEPTH:
+        with pytest.raises(InvalidJSONError, match="nested deeper"):
+            loads(body)
+    else:
+        assert loads(body) == json.loads(body)
 
 
 def test_the_excerpt_is_short_and_the_rest_of_the_body_is_unreachable() -> None:
