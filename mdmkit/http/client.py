@@ -6,7 +6,7 @@ The vendor clients add their auth, error parser and resource sections on top.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Self
 
 import cattrs
@@ -113,5 +113,7 @@ class ResourceBase:
         self._transport = transport
         self._converter = converter
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Response:
-        return await self._transport.request(method, path, **kwargs)
+    def _send(self, method: str, path: str, **kwargs: Any) -> Coroutine[Any, Any, Response]:
+        """The transport's request, for the caller to await: no frame of its own while it waits
+        (2,000 gathered calls hold 2,000 fewer coroutines for the collector to walk)."""
+        return self._transport.request(method, path, **kwargs)

@@ -20,6 +20,8 @@ _UNFIT_CHARACTER = re.compile(r"[\x00-\x20\x7f]")  # whitespace and controls (on
 
 def path_id(value: object, field: str) -> str:
     """``value`` as one quoted URL path segment; InvalidRequestError naming ``field`` otherwise."""
+    if type(value) is int and value >= 0:  # digits alone: nothing to check or quote
+        return str(value)
     return quote(checked_id(value, field), safe="")
 
 

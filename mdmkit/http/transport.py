@@ -430,8 +430,9 @@ class Transport(AsyncClosing):
         """
         method = method.upper()
         url = self.url_for(path)
-        given = [form is not None, json is not _NO_JSON, multipart is not None, content is not None]
-        if sum(given) > 1:
+        if (form is not None) + (json is not _NO_JSON) + (multipart is not None) + (
+            content is not None
+        ) > 1:
             raise InvalidRequestError("give at most one of form, json, multipart or content")
         if form is not None:
             check_form_text(_pairs(form))
@@ -439,9 +440,9 @@ class Transport(AsyncClosing):
             check_form_text((name, value) for name, value in multipart if isinstance(value, str))
         if json is not _NO_JSON:
             json = json_body(json)  # written once, here: what JSON cannot hold is refused
-        files = [v for _, v in multipart or () if isinstance(v, FileSource)]
-        if content is not None:
-            files.append(content)
+        streams, replayable = (
+            (False, True) if multipart is None and content is None else _files(multipart, content)
+        )
         limits = limits or self.timeout
         started = self.clock()
         call = _Call(
@@ -451,8 +452,8 @@ class Transport(AsyncClosing):
             headers=headers or {},
             body=_BodySpec(form, json, multipart, content),
             idempotent=idempotent,
-            replayable=not files or all(f.replayable for f in files),
-            seconds=limits.upload if upload or files else limits.read,
+            replayable=replayable,
+            seconds=limits.upload if upload or streams else limits.read,
             connect=limits.connect,
             deadline=limits.deadline,
             ends=None if limits.deadline is None else started + limits.deadline,
@@ -744,6 +745,14 @@ def _took_free_slot(capacity: anyio.CapacityLimiter) -> bool:
     except anyio.WouldBlock:
         return False
     return True
+
+
+def _files(multipart: Sequence[FormField] | None, content: FileSource | None) -> tuple[bool, bool]:
+    """Whether a body streams files, and whether every one of them can be read again."""
+    files = [v for _, v in multipart or () if isinstance(v, FileSource)]
+    if content is not None:
+        files.append(content)
+    return bool(files), all(f.replayable for f in files)
 
 
 @functools.lru_cache(maxsize=16)

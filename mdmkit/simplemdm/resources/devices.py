@@ -5,14 +5,15 @@ Commands return None: SimpleMDM only queues them (202) and the device acts when 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, get_args
+from collections.abc import Coroutine, Sequence
+from typing import Any, Literal, get_args
 
 from mdmkit.core.errors import InvalidRequestError
 from mdmkit.core.ids import checked_id
 from mdmkit.core.pagination import Paginator
 from mdmkit.http.params import check_choice, check_digits, check_text, form_fields, id_list
 from mdmkit.http.paths import path_id
+from mdmkit.http.response import Response
 from mdmkit.simplemdm.models import Device, DeviceUser, InstalledApp, Profile
 from mdmkit.simplemdm.resources._base import MAX_PAGE_SIZE, Direction, Id, Resource, flag
 
@@ -157,16 +158,17 @@ class Devices(Resource):
         path = f"/devices/{path_id(device_id, 'device_id')}/users/{path_id(user_id, 'user_id')}"
         await self._send("DELETE", path)
 
-    async def _command(
+    def _command(
         self,
         device_id: Id,
         action: str,
         *,
         method: str = "POST",
         fields: Sequence[tuple[str, str]] | None = None,
-    ) -> None:
+    ) -> Coroutine[Any, Any, Response]:
+        """The request for one device command, for the caller to await (no frame of its own)."""
         path = f"/devices/{path_id(device_id, 'device_id')}/{action}"
-        await self._send(method, path, form=fields or None)
+        return self._send(method, path, form=fields or None)
 
     async def push_apps(self, device_id: Id) -> None:
         """Install every assigned app that the device does not have yet."""
