@@ -1,7 +1,8 @@
 """Issue 8's targets, measured side by side in one run and printed with their ratios.
 
 Every figure is a ratio to a baseline measured in the same run (the machine is shared and
-noisy): several interleaved runs, reported as the median and the range. The servers run in
+noisy): several interleaved runs (the clients in reverse order every other run), reported
+as the median and the range. The servers run in
 a child process (benchmarks/server.py), so only the client's CPU and memory are counted
 here. Results go to benchmarks/results.json (git-ignored); docs/performance.md shows a run.
 
@@ -23,7 +24,7 @@ import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from run import count_items, list_with_bare_aiohttp
@@ -39,6 +40,7 @@ from mdmkit.simplemdm.models import Device
 from mdmkit.testing import FakeClock, FakeManageEngine
 
 HERE = Path(__file__).parent
+T = TypeVar("T")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))  # medians of 3 moved with the neighbours
 RESULTS: dict[str, dict[str, Any]] = {}
 SIMPLEMDMPY = "SimpleMDMpy 3.0.7"
@@ -61,6 +63,13 @@ def record(
     spread = f"{min(values):.3g}..{max(values):.3g}"
     verdict = "" if met is None else ("met" if met else "NOT MET")
     print(f"  {name:56s} {median:10.3g} {unit:8s} [{spread:>17s}]  {target:>14s} {verdict}")
+
+
+def in_turn(clients: dict[str, T], run: int) -> list[tuple[str, T]]:
+    """The clients of one run, in order on even runs and in reverse on odd ones, so that a
+    drift of the machine's speed within a run favours no client (counterbalanced)."""
+    order = list(clients.items())
+    return order if run % 2 == 0 else order[::-1]
 
 
 def section(title: str) -> None:
@@ -208,22 +217,16 @@ async def bench_listing() -> None:
             "mdmkit neutral, speed extra": lambda: _with_speed(True, mdmkit_neutral(url)),
             "mdmkit neutral, no speed extra": lambda: _with_speed(False, mdmkit_neutral(url)),
         }
+        if peer:  # in its own thread: it blocks
+            clients[SIMPLEMDMPY] = lambda: loop.run_in_executor(None, simplemdmpy, url)
         per_device: dict[str, list[float]] = {name: [] for name in clients}
-        if peer:
-            per_device[SIMPLEMDMPY] = []
-        for _ in range(RUNS):
-            for name, client in clients.items():
+        for run in range(RUNS):
+            for name, client in in_turn(clients, run):
                 gc.collect()
                 started = time.process_time()
                 count = await client()
                 per_device[name].append((time.process_time() - started) / count * 1e6)
                 assert count == devices, (name, count)
-            if peer:
-                gc.collect()
-                started = time.process_time()
-                count = await loop.run_in_executor(None, simplemdmpy, url)
-                per_device[SIMPLEMDMPY].append((time.process_time() - started) / count * 1e6)
-                assert count == devices
     base = per_device["plain aiohttp + json.loads loop"]
     for name, values in per_device.items():
         record(f"list: {name}", values, "us/dev")
@@ -301,8 +304,9 @@ async def bench_fan_out() -> None:
                 await asyncio.gather(*(one(i + 1) for i in range(actions)))
 
         walls: dict[str, list[float]] = {"mdmkit": [], WORKERS: [], "plain aiohttp": []}
-        for _ in range(RUNS):
-            for name, call in (("mdmkit", ours), (WORKERS, workers), ("plain aiohttp", bare)):
+        calls = {"mdmkit": ours, WORKERS: workers, "plain aiohttp": bare}
+        for run in range(RUNS):
+            for name, call in in_turn(calls, run):
                 started = time.perf_counter()
                 await call()
                 walls[name].append(time.perf_counter() - started)
