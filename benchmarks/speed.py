@@ -3,7 +3,8 @@
 Every figure is a ratio to a baseline measured in the same run (the machine is shared and
 noisy): several interleaved runs (the clients in reverse order every other run), reported
 as the median and the range. The servers run in a child process (benchmarks/server.py), so
-only the client's CPU and memory are counted here. Results go to benchmarks/results.json (git-ignored); docs/performance.md shows a run.
+only the client's CPU and memory are counted here. Results go to benchmarks/results.json
+(git-ignored); docs/performance.md shows a run.
 
     python benchmarks/speed.py            # BENCH_RUNS=9 for more runs (default 5)
     BENCH_ONLY=listing,parallel python benchmarks/speed.py    # some sections only
