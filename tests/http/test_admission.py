@@ -14,7 +14,7 @@ import anyio
 import pytest
 from aiohttp import web
 
-from mdmkit.core.errors import DeadlineExceededError
+from mdmkit.core.errors import DeadlineExceededError, InvalidRequestError
 from mdmkit.http.admission import Admission
 from mdmkit.http.hooks import RequestEvent, RequestHooks
 from mdmkit.http.transport import Timeout, Transport
@@ -148,6 +148,26 @@ async def test_gathered_calls_are_sent_in_the_order_they_were_made() -> None:
     ):
         await asyncio.gather(*(transport.request("POST", f"/lock/{n}") for n in range(60)))
     assert seen == [f"/lock/{n}" for n in range(60)]
+
+
+async def test_a_bad_call_among_waiting_ones_fails_before_anything_more_is_sent() -> None:
+    # its arguments are checked before it waits for a turn: in a task group, a bad call
+    # ends the batch while only the first few are on the wire, not after its turn came
+    async with (
+        slow_server(0.2) as (url, seen),
+        Transport(url, auth=CountingAuth(), max_concurrency=4) as transport,
+    ):
+
+        async def batch() -> None:
+            async with asyncio.TaskGroup() as group:
+                for n in range(100):
+                    path = "/lock/bad id" if n == 60 else f"/lock/{n}"
+                    group.create_task(transport.request("POST", path))
+
+        with pytest.raises(ExceptionGroup) as info:
+            await batch()
+    assert info.group_contains(InvalidRequestError, match="whitespace")
+    assert len(seen) <= 4, seen  # the first few sends; the other 95 never left
 
 
 FETCHING: contextvars.ContextVar[bool] = contextvars.ContextVar("FETCHING", default=False)
