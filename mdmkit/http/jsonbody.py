@@ -18,6 +18,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from mdmkit.core.errors import ResponseFormatError
@@ -59,7 +60,7 @@ def loads(body: bytes | str, *, status: int | None = None, url: str = "") -> Any
         except Exception:
             pass  # refused: json below says why in its own words (or reads what orjson cannot)
         else:  # (orjson refuses the bytes that would give a lone surrogate)
-            if _too_deep(data):
+            if _too_deep(data, len(body)):
                 raise _error(TOO_DEEP, body, status, url)
             return data
     try:
@@ -73,7 +74,7 @@ def loads(body: bytes | str, *, status: int | None = None, url: str = "") -> Any
     except ValueError as exc:  # bytes that are not UTF-8, an integer past Python's digit limit
         problem = f"response body is not JSON: {str(exc)[:120]}"
     else:
-        if _too_deep(data):
+        if _too_deep(data, len(body)):
             problem = TOO_DEEP
         elif _may_hold_surrogate(body) and any(_has_surrogate(s) for s in _strings(data)):
             problem = LONE_SURROGATE
@@ -125,16 +126,58 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def _too_deep(data: Any) -> bool:
-    """Whether ``data`` holds a list or dict ``MAX_DEPTH`` levels below it, walked in C by
-    the collector: a level is every value its lists and dicts hold (a dict with str keys
-    gives its values only), and the numbers, strings and constants in it hold nothing."""
+def _too_deep(data: Any, size: int) -> bool:
+    """Whether ``data``, decoded from ``size`` bytes, holds a list or dict ``MAX_DEPTH`` levels
+    below it. Bodies up to ``_WALKED_IN_C_UP_TO`` are walked in C by the collector: a level is
+    every value its lists and dicts hold (a dict with str keys gives its values only), and the
+    numbers, strings and constants in it hold nothing. That walk holds a whole level at once,
+    twice, so a bigger body is walked holding its containers only."""
+    if size > _WALKED_IN_C_UP_TO:
+        return _may_be_too_deep(data) and _containers_too_deep(data)
     level = [data]
     for _ in range(MAX_DEPTH):
         level = gc.get_referents(*level)
         if not level:
             return False
     return any(type(value) in _CONTAINERS for value in level)
+
+
+_WALKED_IN_C_UP_TO = 1 << 20  # a page of 100 SimpleMDM devices is about 280 kB
+
+
+def _may_be_too_deep(data: Any) -> bool:
+    """False when ``data`` surely nests no deeper than ``MAX_DEPTH``, found by C-speed walks:
+    a level's children are its dicts' values and its lists' items, and the next level keeps
+    those the collector tracks, which are the lists and dicts less the dicts of plain values
+    (which end a path one level down), so its count of levels is short by one at most."""
+    level = [data] if type(data) in _CONTAINERS else []
+    for _ in range(MAX_DEPTH - 1):  # level i holds the tracked objects nested i deep
+        if not level:
+            return False
+        lists = [value for value in level if type(value) is list]
+        if lists:  # (keys are never containers: reading only values halves the walk)
+            dicts = [value for value in level if type(value) is dict]
+            children = chain(chain.from_iterable(map(dict.values, dicts)), *lists)
+        else:
+            children = chain.from_iterable(map(dict.values, level))
+        level = list(filter(gc.is_tracked, children))
+    return bool(level)
+
+
+def _containers_too_deep(data: Any) -> bool:
+    """The exact answer, holding only the containers of a level at a time."""
+    level = [data]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for value in level
+            if type(value) in _CONTAINERS
+            for child in (value.values() if type(value) is dict else value)
+            if type(child) in _CONTAINERS
+        ]
+        if not level:
+            return False
+    return True
 
 
 _DIGIT_CLASSES = bytes(

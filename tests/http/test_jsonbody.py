@@ -7,6 +7,7 @@ Zoho token answers and webhook bodies, each shown here over real sockets to the 
 from __future__ import annotations
 
 import json
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from mdmkit.core.errors import (
     ResponseFormatError,
     ValidationError,
 )
+from mdmkit.http import jsonbody
 from mdmkit.http.jsonbody import MAX_DEPTH, InvalidJSONError, loads
 from mdmkit.http.response import generic_error_detail
 from mdmkit.manageengine import ManageEngineClient
@@ -138,6 +140,21 @@ def test_a_body_is_refused_exactly_when_it_nests_past_the_bound(
             loads(body)
     else:
         assert loads(body) == json.loads(body)
+    # a body's size picks the walk: in C up to a size, holding containers only past it
+    for size in (len(body), jsonbody._WALKED_IN_C_UP_TO + 1):
+        assert jsonbody._too_deep(value, size) == (nesting(value) > MAX_DEPTH), size
+
+
+def test_the_nesting_check_of_a_big_body_holds_no_copy_of_its_values() -> None:
+    body = b"[" + b"0," * 1_000_000 + b"0]"  # 2 MB: a million values in one list
+    data = json.loads(body)
+    tracemalloc.start()
+    try:
+        assert not jsonbody._too_deep(data, len(body))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, peak  # the walk in C would hold the million values twice: 16 MB
 
 
 def test_the_excerpt_is_short_and_the_rest_of_the_body_is_unreachable() -> None:
