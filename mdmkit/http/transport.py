@@ -430,9 +430,10 @@ class Transport(AsyncClosing):
         """
         method = method.upper()
         url = self.url_for(path)
-        if (form is not None) + (json is not _NO_JSON) + (multipart is not None) + (
-            content is not None
-        ) > 1:
+        # the bodies given, counted as an int (a call waiting for its turn holds no list of them)
+        given = (form is not None) + (json is not _NO_JSON)
+        given += (multipart is not None) + (content is not None)
+        if given > 1:
             raise InvalidRequestError("give at most one of form, json, multipart or content")
         if form is not None:
             check_form_text(_pairs(form))
@@ -440,9 +441,7 @@ class Transport(AsyncClosing):
             check_form_text((name, value) for name, value in multipart if isinstance(value, str))
         if json is not _NO_JSON:
             json = json_body(json)  # written once, here: what JSON cannot hold is refused
-        streams, replayable = (
-            (False, True) if multipart is None and content is None else _files(multipart, content)
-        )
+        streams, replayable = _files(multipart, content)
         limits = limits or self.timeout
         started = self.clock()
         call = _Call(
@@ -749,6 +748,8 @@ def _took_free_slot(capacity: anyio.CapacityLimiter) -> bool:
 
 def _files(multipart: Sequence[FormField] | None, content: FileSource | None) -> tuple[bool, bool]:
     """Whether a body streams files, and whether every one of them can be read again."""
+    if multipart is None and content is None:
+        return False, True
     files = [v for _, v in multipart or () if isinstance(v, FileSource)]
     if content is not None:
         files.append(content)
