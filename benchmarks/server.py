@@ -23,6 +23,8 @@ import socket
 import struct
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -175,7 +177,7 @@ class BenchConnection:
         if not data:
             self.close()
             return
-        self.data_received(data, _arrival(ancillary))
+        self.data_received(data, _arrival(ancillary, self.loop.time()))
 
     def data_received(self, data: bytes, arrived: float) -> None:
         self.buffer += data
@@ -236,9 +238,9 @@ class BenchConnection:
         self.sock.close()
 
 
-def _arrival(ancillary: list[tuple[int, int, bytes]]) -> float:
-    """When the kernel received the data just read, on the loop's clock (now, without a stamp)."""
-    now = time.monotonic()
+def _arrival(ancillary: list[tuple[int, int, bytes]], now: float) -> float:
+    """When the kernel received the data just read, on the clock ``now`` is read from (``now``
+    itself without a stamp)."""
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
             seconds, nanoseconds = struct.unpack("qq", data[:16])
@@ -252,20 +254,35 @@ async def serve(devices: int) -> None:
     loop = asyncio.get_running_loop()
     listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
     listener.setblocking(False)
-    connections: set[BenchConnection] = set()
 
-    def accept() -> None:
+    def accept() -> None:  # (a connection lives as long as the loop reads its socket)
         while True:
             try:
                 sock, _ = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            connections.add(BenchConnection(loop, sock, fleets))
-            connections.difference_update({c for c in connections if c.sock.fileno() < 0})
+            BenchConnection(loop, sock, fleets)
 
     loop.add_reader(listener.fileno(), accept)
     print(f"url: http://127.0.0.1:{listener.getsockname()[1]}", flush=True)
     await asyncio.Event().wait()  # until the process is ended
+
+
+@asynccontextmanager
+async def bench_server(devices: int) -> AsyncIterator[str]:
+    """This server in a child process with ``devices`` devices in each fleet: its base URL."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--devices", str(devices), stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    line = (await process.stdout.readline()).decode()
+    try:
+        if not line.startswith("url: "):
+            raise RuntimeError(f"the bench server did not start: {line!r}")
+        yield line.strip().removeprefix("url: ")
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 def main(argv: list[str]) -> None:

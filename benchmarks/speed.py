@@ -17,17 +17,16 @@ import gc
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 from run import count_items, list_with_bare_aiohttp
+from server import bench_server
 
 from mdmkit.core.bulk import run_bulk
 from mdmkit.http import jsonbody
@@ -75,22 +74,6 @@ def in_turn(clients: dict[str, T], run: int) -> list[tuple[str, T]]:
 def section(title: str) -> None:
     print(f"\n# {title}")
     print(f"  {'':56s} {'median':>10s} {'':8s} {'range':>19s}  {'target':>14s}")
-
-
-@asynccontextmanager
-async def bench_server(devices: int) -> AsyncIterator[str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(HERE / "server.py"), "--devices", str(devices), stdout=subprocess.PIPE
-    )
-    assert process.stdout is not None
-    line = (await process.stdout.readline()).decode()
-    if not line.startswith("url: "):
-        raise RuntimeError("the bench server did not start")
-    try:
-        yield line.strip().removeprefix("url: ")
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 async def configure(url: str, **settings: Any) -> None:
@@ -377,6 +360,7 @@ async def bench_memory() -> None:
     section("Peak client memory while listing every device (tracemalloc): one page deep?")
     peaks: dict[int, float] = {}
     async with bench_server(1_000) as url:
+        await mdmkit_native(url)  # warm up: imports done, structure functions written
         for size in (1_000, 100_000):
             await configure(url, devices=size)
             gc.collect()

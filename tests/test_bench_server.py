@@ -5,12 +5,13 @@ and `Connection: close`. (How fast it is belongs in benchmarks/, never here.)"""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import anyio
@@ -21,19 +22,23 @@ pytestmark = pytest.mark.anyio
 SERVER = Path(__file__).parents[1] / "benchmarks" / "server.py"
 
 
+def _load_server() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_server_under_test", SERVER)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+server = _load_server()  # benchmarks/ is no package: its bench_server is what speed.py uses
+
+
 @asynccontextmanager
 async def bench_server(devices: int) -> AsyncIterator[tuple[str, int]]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(SERVER), "--devices", str(devices), stdout=asyncio.subprocess.PIPE
-    )
-    assert process.stdout is not None
-    line = (await process.stdout.readline()).decode().strip()
-    try:
-        assert line.startswith("url: http://127.0.0.1:"), line
-        yield line.removeprefix("url: "), int(line.rsplit(":", 1)[1])
-    finally:
-        process.terminate()
-        await process.wait()
+    """The bench server's base URL and port."""
+    async with server.bench_server(devices) as url:
+        yield url, int(url.rsplit(":", 1)[1])
 
 
 async def ids_listed(session: aiohttp.ClientSession, url: str, direction: str) -> list[int]:
