@@ -67,6 +67,8 @@ class RawServer:
         self._open.add(writer)
         try:
             line = await reader.readline()
+            if not line:  # the client hung up before asking (an attempt that timed out early)
+                return
             headers: dict[str, str] = {}
             length = 0
             while (raw := await reader.readline()) not in (b"\r\n", b""):

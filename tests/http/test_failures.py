@@ -8,6 +8,7 @@ context, recursively) and the locals of its mdmkit frames for every form of each
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -172,6 +173,17 @@ async def test_no_secret_is_reachable_from_the_error_a_broken_answer_causes(
         assert error.__context__ is None
     auth = server.seen_headers[-1]["authorization"]
     assert any(secret in auth for secret in SECRETS)  # the request really carried one
+
+
+async def test_a_client_hanging_up_before_it_asks_is_no_error_of_the_server() -> None:
+    # an attempt that times out early (a loaded machine) may close before its request line
+    async with raw_server({}) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.close()
+        await writer.wait_closed()
+        await asyncio.sleep(0.05)  # the server reads the end of the connection
+    assert not running.hits
 
 
 @pytest.mark.parametrize("kind", ["bad_status", "reset", "echo_status", "echo_body", "stall"])
