@@ -13,14 +13,13 @@ import cattrs
 
 from mdmkit.core.closing import AsyncClosing
 from mdmkit.http.hooks import RequestHooks
+from mdmkit.http.request_body import NO_JSON
 from mdmkit.http.response import Response
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Params, Timeout, Transport
 from mdmkit.http.uploads import FormField
 
 __all__ = ["NativeClient", "ResourceBase"]
-
-_NO_JSON: Any = object()
 
 
 class NativeClient(AsyncClosing):
@@ -90,7 +89,7 @@ class NativeClient(AsyncClosing):
         path: str,
         *,
         params: Params | None = None,
-        json: Any = _NO_JSON,
+        json: Any = NO_JSON,
         form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         multipart: Sequence[FormField] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -100,10 +99,9 @@ class NativeClient(AsyncClosing):
         Returns the raw ``Response``; ``response.json()`` decodes its body. Error statuses
         raise the same typed errors as every other call.
         """
-        body: dict[str, Any] = {"form": form, "multipart": multipart}
-        if json is not _NO_JSON:
-            body = {"json": json}
-        return await self.transport.request(method, path, params=params, headers=headers, **body)
+        return await self.transport.request(
+            method, path, params=params, json=json, form=form, multipart=multipart, headers=headers
+        )
 
 
 class ResourceBase:

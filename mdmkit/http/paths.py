@@ -6,12 +6,14 @@ usable URL is lives here (``url_problem``), for base URLs and for links a server
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import SplitResult, quote, urlsplit
 
+from mdmkit.core.errors import ConfigurationError
 from mdmkit.core.ids import checked_id
 
-__all__ = ["path_id", "same_origin", "text_problem", "url_problem"]
+__all__ = ["check_base_url", "path_id", "redacted", "same_origin", "text_problem", "url_problem"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST = re.compile(r"[a-z0-9._-]+")  # urlsplit lowercases; an IPv6 literal (with ':') it checks
@@ -23,6 +25,44 @@ def path_id(value: object, field: str) -> str:
     if type(value) is int and value >= 0:  # digits alone: nothing to check or quote
         return str(value)
     return quote(checked_id(value, field), safe="")
+
+
+def check_base_url(url: str, *, allow_insecure: bool = False, setting: str = "base_url") -> str:
+    """``url`` without a trailing slash; ConfigurationError if it is no usable http(s) root.
+
+    Refused: what ``url_problem`` refuses (user info, bad ports, broken IPv6 literals,
+    whitespace and control characters), a query or fragment, and plain http:// to anything
+    but a loopback address unless ``allow_insecure``. The error never shows a password.
+    """
+    problem = url_problem(url)
+    if problem is None and ("?" in url or "#" in url):
+        problem = "must not have a query or a fragment"
+    if problem is not None:
+        raise ConfigurationError(f"{setting} {problem}, got {redacted(url)!r}")
+    parts = urlsplit(url)
+    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname or ""):
+        raise ConfigurationError(
+            f"{setting} {url!r} uses plain http to a remote host; credentials would travel "
+            "unencrypted. Use https, or pass allow_insecure=True if you really mean it."
+        )
+    return url.rstrip("/")
+
+
+def redacted(url: object) -> object:
+    """``url`` with any user info replaced, so a password in it never reaches an error."""
+    return _USERINFO.sub("//***@", url) if isinstance(url, str) else url
+
+
+_USERINFO = re.compile(r"//.*@")  # up to the last @: over-redacting is harmless
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def url_problem(url: object) -> str | None:

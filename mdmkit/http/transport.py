@@ -9,14 +9,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import ipaddress
 import logging
 import math
 import random
-import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlencode, urlsplit
 
@@ -44,10 +41,10 @@ from mdmkit.http.body import (
     read_body,
 )
 from mdmkit.http.hooks import HookKind, RequestEvent, RequestHooks
-from mdmkit.http.params import check_form_text, json_body
-from mdmkit.http.paths import same_origin, text_problem, url_problem
+from mdmkit.http.paths import check_base_url, redacted, same_origin, text_problem, url_problem
 from mdmkit.http.ratelimit import Limiter, RateLimiter
 from mdmkit.http.raw import collect
+from mdmkit.http.request_body import NO_JSON, Body, RequestBody, request_body
 from mdmkit.http.response import (
     ErrorParser,
     Failure,
@@ -58,16 +55,14 @@ from mdmkit.http.response import (
     request_id_of,
 )
 from mdmkit.http.retry import Decision, RetryPolicy, decide, server_wait
-from mdmkit.http.uploads import FileSource, FormField, multipart_body
+from mdmkit.http.uploads import FileSource, FormField
 
-__all__ = ["Auth", "Params", "Timeout", "Transport", "check_base_url"]
+__all__ = ["Auth", "Params", "Timeout", "Transport"]
 
 Params: TypeAlias = "Mapping[str, str | int] | Sequence[tuple[str, str]]"
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 USER_AGENT = f"mdmkit/{__version__} (+https://github.com/mdmkit/mdmkit)"
-_NO_JSON: Any = object()
-FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 class Auth(Protocol):
@@ -117,44 +112,6 @@ class Timeout:
             raise ConfigurationError(f"Timeout.deadline must be positive seconds, got {value!r}")
 
 
-def check_base_url(url: str, *, allow_insecure: bool = False, setting: str = "base_url") -> str:
-    """``url`` without a trailing slash; ConfigurationError if it is no usable http(s) root.
-
-    Refused: what ``url_problem`` refuses (user info, bad ports, broken IPv6 literals,
-    whitespace and control characters), a query or fragment, and plain http:// to anything
-    but a loopback address unless ``allow_insecure``. The error never shows a password.
-    """
-    problem = url_problem(url)
-    if problem is None and ("?" in url or "#" in url):
-        problem = "must not have a query or a fragment"
-    if problem is not None:
-        raise ConfigurationError(f"{setting} {problem}, got {_redacted(url)!r}")
-    parts = urlsplit(url)
-    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname or ""):
-        raise ConfigurationError(
-            f"{setting} {url!r} uses plain http to a remote host; credentials would travel "
-            "unencrypted. Use https, or pass allow_insecure=True if you really mean it."
-        )
-    return url.rstrip("/")
-
-
-def _redacted(url: object) -> object:
-    """``url`` with any user info replaced, so a password in it never reaches an error."""
-    return _USERINFO.sub("//***@", url) if isinstance(url, str) else url
-
-
-_USERINFO = re.compile(r"//.*@")  # up to the last @: over-redacting is harmless
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _require_asyncio() -> None:
     try:
         asyncio.get_running_loop()
@@ -163,34 +120,6 @@ def _require_asyncio() -> None:
             "mdmkit runs on asyncio (aiohttp needs it): call it from a coroutine running on "
             "asyncio, or anyio's asyncio backend. Trio is not supported."
         ) from None
-
-
-@attrs.frozen
-class _Body:
-    """What one attempt sends; bytes or nothing, so entering it as a context opens nothing."""
-
-    data: Any = None
-    headers: Mapping[str, str] = attrs.Factory(dict)
-    empty: bool = True
-
-    async def __aenter__(self) -> _Body:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        return None
-
-
-_NO_BODY = _Body()
-
-
-@attrs.frozen
-class _BodySpec:
-    """What the caller gave as the body, opened afresh for every attempt."""
-
-    form: Mapping[str, str] | Sequence[tuple[str, str]] | None
-    json: Any
-    multipart: Sequence[FormField] | None
-    content: FileSource | None
 
 
 class _Credentials:
@@ -224,9 +153,8 @@ class _Call:
     url: str
     params: Params | None
     headers: Mapping[str, str]
-    body: _BodySpec
+    body: RequestBody
     idempotent: bool | None
-    replayable: bool
     seconds: float
     connect: float
     deadline: float | None
@@ -394,7 +322,7 @@ class Transport(AsyncClosing):
                 problem = url_problem(path) or "is on another origin"
                 raise InvalidRequestError(
                     f"refusing to send credentials to another origin: the URL {problem}: "
-                    f"{_redacted(path)!r}",
+                    f"{redacted(path)!r}",
                     field="url",
                 )
             return path
@@ -415,7 +343,7 @@ class Transport(AsyncClosing):
         *,
         params: Params | None = None,
         form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
-        json: Any = _NO_JSON,
+        json: Any = NO_JSON,
         multipart: Sequence[FormField] | None = None,
         content: FileSource | None = None,
         headers: Mapping[str, str] | None = None,
@@ -430,18 +358,7 @@ class Transport(AsyncClosing):
         """
         method = method.upper()
         url = self.url_for(path)
-        # the bodies given, counted as an int (a call waiting for its turn holds no list of them)
-        given = (form is not None) + (json is not _NO_JSON)
-        given += (multipart is not None) + (content is not None)
-        if given > 1:
-            raise InvalidRequestError("give at most one of form, json, multipart or content")
-        if form is not None:
-            check_form_text(_pairs(form))
-        if multipart is not None:
-            check_form_text((name, value) for name, value in multipart if isinstance(value, str))
-        if json is not _NO_JSON:
-            json = json_body(json)  # written once, here: what JSON cannot hold is refused
-        streams, replayable = _files(multipart, content)
+        body = request_body(form, json, multipart, content)
         limits = limits or self.timeout
         started = self.clock()
         call = _Call(
@@ -449,10 +366,9 @@ class Transport(AsyncClosing):
             url=url,
             params=params,
             headers=headers or {},
-            body=_BodySpec(form, json, multipart, content),
+            body=body,
             idempotent=idempotent,
-            replayable=replayable,
-            seconds=limits.upload if upload or streams else limits.read,
+            seconds=limits.upload if upload or body.streams else limits.read,
             connect=limits.connect,
             deadline=limits.deadline,
             ends=None if limits.deadline is None else started + limits.deadline,
@@ -506,7 +422,7 @@ class Transport(AsyncClosing):
                     delivery=failure.delivery,
                     rand=self._rand(),
                     idempotent=call.idempotent,
-                    replayable=call.replayable,
+                    replayable=call.body.replayable,
                 )
                 error: MDMError = TransportError(
                     f"{call.method} {_log_path(call.url)} failed: {failure} ({decision.reason})",
@@ -562,7 +478,7 @@ class Transport(AsyncClosing):
                 now=now,
                 rand=self._rand(),
                 idempotent=call.idempotent,
-                replayable=call.replayable,
+                replayable=call.body.replayable,
             )
             error = error_from_response(
                 response, self.error_parser, now=now, secrets=credentials.headers.values()
@@ -656,8 +572,7 @@ class Transport(AsyncClosing):
         self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials
     ) -> _Received:
         """One attempt: send, then read the body within max_response_size and call.seconds."""
-        spec = call.body
-        async with self._body(spec.form, spec.json, spec.multipart, spec.content) as body:
+        async with call.body.opened() as body:
             capacity = self.capacity
             if not _took_free_slot(capacity):
                 await capacity.acquire()
@@ -671,7 +586,7 @@ class Transport(AsyncClosing):
                     self._pool.admission.let_everyone_in()
 
     async def _send(
-        self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials, body: _Body
+        self, call: _Call, session: aiohttp.ClientSession, credentials: _Credentials, body: Body
     ) -> _Received:
         """Send and read within call.seconds; TimeoutError when the attempt runs out of time."""
         with anyio.move_on_after(call.seconds):
@@ -702,37 +617,6 @@ class Transport(AsyncClosing):
                 )
         raise TimeoutError(f"no complete answer within {call.seconds:g}s")
 
-    def _body(
-        self,
-        form: Mapping[str, str] | Sequence[tuple[str, str]] | None,
-        json: Any,
-        multipart: Sequence[FormField] | None,
-        content: FileSource | None,
-    ) -> AbstractAsyncContextManager[_Body]:
-        """One attempt's body, opened for the attempt: files and multipart streams are closed
-        after it; bytes (JSON, a form, nothing) need no opening and are their own context."""
-        if multipart is not None:
-            return _opened_multipart(multipart)
-        if content is not None:
-            return _opened_content(content)
-        if json is not _NO_JSON:
-            return _Body(json, {"Content-Type": "application/json"}, empty=False)
-        if form:
-            return _Body(urlencode(_pairs(form)).encode(), {"Content-Type": FORM_TYPE}, empty=False)
-        return _NO_BODY
-
-
-@asynccontextmanager
-async def _opened_multipart(multipart: Sequence[FormField]) -> AsyncIterator[_Body]:
-    async with multipart_body(multipart) as writer:
-        yield _Body(writer, empty=False)
-
-
-@asynccontextmanager
-async def _opened_content(content: FileSource) -> AsyncIterator[_Body]:
-    async with content.payload() as payload:
-        yield _Body(payload, {"Content-Type": content.content_type}, empty=False)
-
 
 def _took_free_slot(capacity: anyio.CapacityLimiter) -> bool:
     """Take a free send slot at once, if one is free and nobody is queued for it: anyio's
@@ -744,16 +628,6 @@ def _took_free_slot(capacity: anyio.CapacityLimiter) -> bool:
     except anyio.WouldBlock:
         return False
     return True
-
-
-def _files(multipart: Sequence[FormField] | None, content: FileSource | None) -> tuple[bool, bool]:
-    """Whether a body streams files, and whether every one of them can be read again."""
-    if multipart is None and content is None:
-        return False, True
-    files = [v for _, v in multipart or () if isinstance(v, FileSource)]
-    if content is not None:
-        files.append(content)
-    return bool(files), all(f.replayable for f in files)
 
 
 @functools.lru_cache(maxsize=16)
@@ -772,10 +646,6 @@ def _limiter(given: Limiter | None, rate: float | None, clock: Clock, sleep: Sle
             "give requests_per_second or rate_limiter, not both: the limiter carries its own rate"
         )
     return given
-
-
-def _pairs(form: Mapping[str, str] | Sequence[tuple[str, str]]) -> Sequence[tuple[str, str]]:
-    return list(form.items()) if isinstance(form, Mapping) else list(form)
 
 
 def _checked(value: Any, kind: type[Any], setting: str) -> Any:

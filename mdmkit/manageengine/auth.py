@@ -40,8 +40,9 @@ from mdmkit.core.errors import (
 from mdmkit.http import jsonbody
 from mdmkit.http.hooks import host_of
 from mdmkit.http.logs import prefix
+from mdmkit.http.paths import check_base_url
 from mdmkit.http.retry import FAILED_STATUSES, RetryPolicy, backoff_delay
-from mdmkit.http.transport import Transport, check_base_url
+from mdmkit.http.transport import Transport
 from mdmkit.manageengine.accounts import TOKEN_PATH, post_token_form, token_endpoint
 from mdmkit.manageengine.tokens import (
     TokenRateLimitError,

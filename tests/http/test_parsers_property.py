@@ -44,10 +44,10 @@ from mdmkit.http.convert import (
 )
 from mdmkit.http.jsonbody import MAX_DEPTH, InvalidJSONError, loads
 from mdmkit.http.params import body_id
-from mdmkit.http.paths import path_id, same_origin, url_problem
+from mdmkit.http.paths import check_base_url, path_id, same_origin, url_problem
 from mdmkit.http.response import generic_error_detail
 from mdmkit.http.retry import parse_rate_limit_reset, parse_retry_after, server_wait
-from mdmkit.http.transport import Transport, check_base_url
+from mdmkit.http.transport import Transport
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Exception)

@@ -17,8 +17,7 @@ from mdmkit.http.params import (
     ids_csv,
     require_exactly_one,
 )
-from mdmkit.http.paths import path_id, same_origin, url_problem
-from mdmkit.http.transport import check_base_url
+from mdmkit.http.paths import check_base_url, path_id, same_origin, url_problem
 
 
 @pytest.mark.parametrize(

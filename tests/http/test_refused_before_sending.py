@@ -187,3 +187,21 @@ async def test_a_json_body_json_cannot_hold_is_refused(
         await manageengine_client.request("POST", "/api/v1/mdm/groups", json=body)
     assert info.value.field == "json"
     assert len(fake_manageengine.requests) == 0
+
+
+@pytest.mark.parametrize(
+    "bodies",
+    [
+        {"json": {"name": "x"}, "form": {"name": "x"}},
+        {"json": None, "form": []},  # null is a JSON body; an empty form is a form given
+        {"json": {}, "multipart": [("name", "x")]},
+        {"form": {"name": "x"}, "multipart": [("name", "x")]},
+    ],
+)
+async def test_two_bodies_in_one_request_are_refused(
+    fake_simplemdm: FakeSimpleMDM, simplemdm_client: SimpleMDMClient, bodies: dict[str, object]
+) -> None:
+    # the escape hatch once kept the JSON and dropped the form without a word
+    with pytest.raises(InvalidRequestError, match="at most one of form, json, multipart"):
+        await simplemdm_client.request("POST", "/devices", **bodies)  # type: ignore[arg-type]
+    assert len(fake_simplemdm.requests) == 0
