@@ -69,10 +69,23 @@ def _children(args: argparse.Namespace, seed: int) -> list[Figures]:
     figures = []
     for command, child in zip(commands, children, strict=True):
         out, _ = child.communicate()
-        if child.returncode not in (0, 1):
-            raise SystemExit(f"the {command[1]} run failed (exit {child.returncode})")
-        figures.append(Figures.from_json(json.loads(out)))
+        figures.append(figures_of(command[1], child.returncode, out))
     return figures
+
+
+def figures_of(run: str, exit_code: int, out: bytes) -> Figures:
+    """The figures a child run printed; a clear SystemExit when it printed none (a crash
+    exits 1, as a run that found defects does, but leaves a traceback, not figures)."""
+    try:
+        printed = json.loads(out) if exit_code in (0, 1) else None
+    except ValueError:
+        printed = None
+    if not isinstance(printed, dict):
+        raise SystemExit(
+            f"the {run} run failed (exit {exit_code}) without printing its figures; "
+            "its error is above"
+        )
+    return Figures.from_json(printed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ or a log line, an unclosed session, a task or socket left behind. Then one small
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import socket
@@ -21,6 +22,7 @@ import pytest
 from mdmkit.core.errors import MDMError, NotFoundError, TransportError
 from mdmkit.testing.requestlog import RecordedRequest
 from tests.soak import hostile
+from tests.soak.__main__ import figures_of
 from tests.soak.figures import DEFECTS, Figures, classify, render_table
 from tests.soak.fuzz import CaseLog, FuzzSettings, HostileServer, case_of, route_of, run_fuzz
 from tests.soak.operations import TAG_HEADER, SoakSettings, plan, run_soak, writes_twice
@@ -83,6 +85,23 @@ def _post(path: str, status: int, tag: str | None, fault: str | None = None) -> 
         fault=fault,
         authenticated=True,
     )
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "out"),
+    [(1, b""), (1, b"Traceback (most recent call last):\n"), (0, b"[]"), (-9, b"{}")],
+)
+def test_a_child_run_that_printed_no_figures_is_a_clear_failure(exit_code: int, out: bytes) -> None:
+    # a crash exits 1 like a run that found defects; it once ended in json's "Expecting value"
+    with pytest.raises(SystemExit, match=r"the soak run failed \(exit -?\d+\) without printing"):
+        figures_of("soak", exit_code, out)
+
+
+def test_a_child_run_hands_its_figures_to_the_parent() -> None:
+    figures = Figures("fuzz", operations=3)
+    figures.outcomes["results"] += 2
+    for exit_code in (0, 1):  # 1: the run found defects, and printed them
+        assert figures_of("fuzz", exit_code, json.dumps(figures.to_json()).encode()) == figures
 
 
 def test_a_post_acted_on_twice_for_one_operation_is_counted() -> None:
