@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+from floor import post_all
 from run import count_items, list_with_bare_aiohttp
 from server import bench_server
 
@@ -251,6 +252,7 @@ async def _with_speed(enabled: bool, call: Awaitable[int]) -> int:
 
 
 WORKERS = "mdmkit, 32 workers (run_bulk)"
+FLOOR = "raw sockets, 32 connections (the floor)"
 
 
 async def bench_fan_out() -> None:
@@ -286,8 +288,13 @@ async def bench_fan_out() -> None:
 
                 await asyncio.gather(*(one(i + 1) for i in range(actions)))
 
-        walls: dict[str, list[float]] = {"mdmkit": [], WORKERS: [], "plain aiohttp": []}
-        calls = {"mdmkit": ours, WORKERS: workers, "plain aiohttp": bare}
+        async def floor() -> None:  # what the server and the machine allow: no HTTP library
+            paths = (f"/api/v1/devices/{i + 1}/lock" for i in range(actions))
+            statuses = await post_all(url, paths, concurrency)
+            assert statuses == [202] * actions
+
+        walls: dict[str, list[float]] = {"mdmkit": [], WORKERS: [], "plain aiohttp": [], FLOOR: []}
+        calls = {"mdmkit": ours, WORKERS: workers, "plain aiohttp": bare, FLOOR: floor}
         for run in range(RUNS):
             for name, call in in_turn(calls, run):
                 started = time.perf_counter()
@@ -300,6 +307,7 @@ async def bench_fan_out() -> None:
     record("fan-out: mdmkit / ideal", ratio, "x", "<= 1.10", statistics.median(ratio) <= 1.10)
     record(f"fan-out: {WORKERS} / ideal", [w / ideal for w in walls[WORKERS]], "x")
     record("fan-out: plain aiohttp / ideal", [w / ideal for w in walls["plain aiohttp"]], "x")
+    record(f"fan-out: {FLOOR} / ideal", [w / ideal for w in walls[FLOOR]], "x")
 
 
 # -- whole fleets in parallel ---------------------------------------------------------------------

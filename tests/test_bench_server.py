@@ -1,6 +1,7 @@
 """The bench server `make bench` measures against speaks HTTP correctly: pages in order both
 ways, every byte of answers bigger than the socket takes at once, the latency it is given,
-and `Connection: close`. (How fast it is belongs in benchmarks/, never here.)"""
+and `Connection: close`; the floor client reads its answers right. (How fast either is
+belongs in benchmarks/, never here.)"""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ import pytest
 
 pytestmark = pytest.mark.anyio
 
-SERVER = Path(__file__).parents[1] / "benchmarks" / "server.py"
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
-def _load_server() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_server_under_test", SERVER)
+def _load(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}_under_test", BENCHMARKS / name)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -31,7 +32,8 @@ def _load_server() -> Any:
     return module
 
 
-server = _load_server()  # benchmarks/ is no package: its bench_server is what speed.py uses
+server = _load("server.py")  # benchmarks/ is no package: its bench_server is what speed.py uses
+floor = _load("floor.py")
 
 
 @asynccontextmanager
@@ -97,3 +99,25 @@ async def test_every_answer_waits_the_latency_it_is_given_and_close_closes() -> 
         assert time.monotonic() - started >= 0.075  # timed from the request's arrival
         assert answer.startswith(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n")
         writer.close()
+
+
+async def test_the_floor_client_reads_each_answer_whole_on_kept_alive_connections() -> None:
+    # locks (202, no body) between unknown paths (404 with a JSON body to skip), three a
+    # connection: an answer's body left unread would be taken for the next answer's head
+    paths = [f"/api/v1/devices/{n}/{'lock' if n % 3 else 'nothing'}" for n in range(1, 31)]
+    async with bench_server(10) as (url, _):
+        with anyio.fail_after(30):
+            statuses = await floor.post_all(url, paths, concurrency=10)
+    assert sorted(statuses) == [202] * 20 + [404] * 10
+
+
+async def test_the_floor_client_fails_when_the_server_has_hung_up() -> None:
+    loop = asyncio.get_running_loop()
+    async with bench_server(10) as (_, port):
+        transport, connection = await loop.create_connection(floor._Connection, "127.0.0.1", port)
+        close = b"POST /api/v1/devices/1/lock HTTP/1.1\r\nConnection: close\r\n\r\n"
+        assert await connection.post(close) == 202
+        await asyncio.sleep(0.2)  # the server has closed by now: a request would wait forever
+        with anyio.fail_after(30), pytest.raises(ConnectionError):
+            await connection.post(b"POST /api/v1/devices/2/lock HTTP/1.1\r\n\r\n")
+        transport.close()
