@@ -13,7 +13,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias
 from urllib.parse import urlencode, urlsplit
 
@@ -375,10 +375,14 @@ class Transport(AsyncClosing):
             started=started,
         )
         session = await self.session()
+        # its turn first: calls past the first few wait for it before doing any of the work
+        # (and before _retrying exists: a waiting call holds one coroutine fewer)
         try:
             if limits.deadline is None:  # no scope to enter: each attempt keeps its own timeout
+                call.turn = await self._turn()
                 return await self._retrying(call, session)
             with anyio.CancelScope(deadline=anyio.current_time() + limits.deadline):
+                call.turn = await self._turn()
                 return await self._retrying(call, session)
             # the scope ended the call: its deadline passed during an attempt or a wait
             why = f"it passed during attempt {call.sends}" if call.in_flight else call.waiting()
@@ -390,9 +394,11 @@ class Transport(AsyncClosing):
         finally:
             self._pass_turn(call)  # if it ended before holding a slot
 
+    def _turn(self) -> Coroutine[Any, Any, bool]:
+        """Waiting for a turn to go for a send slot (see Admission), for the caller to await."""
+        return self._pool.admission.enter(sending=self.capacity.borrowed_tokens > 0)
+
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
-        # its turn first: calls past the first few wait here, before doing any of the work
-        call.turn = await self._pool.admission.enter(sending=self.capacity.borrowed_tokens > 0)
         attempt = 0
         refreshed = replaying = False
         while True:

@@ -166,7 +166,8 @@ class Devices(Resource):
         method: str = "POST",
         fields: Sequence[tuple[str, str]] | None = None,
     ) -> Coroutine[Any, Any, Response]:
-        """The request for one device command, for the caller to await (no frame of its own)."""
+        """The request for one device command, for the caller to await (no frame of its own;
+        callers pass ``form_fields(...)`` inline, so no empty list waits in theirs)."""
         path = f"/devices/{path_id(device_id, 'device_id')}/{action}"
         return self._send(method, path, form=fields or None)
 
@@ -186,11 +187,14 @@ class Devices(Resource):
         notify_user: bool | None = None,
     ) -> None:
         """Restart the device (macOS options: rebuild the kernel cache, let the user decide)."""
-        fields = form_fields(
-            rebuild_kernel_cache=flag(rebuild_kernel_cache, "rebuild_kernel_cache"),
-            notify_user=flag(notify_user, "notify_user"),
+        await self._command(
+            device_id,
+            "restart",
+            fields=form_fields(
+                rebuild_kernel_cache=flag(rebuild_kernel_cache, "rebuild_kernel_cache"),
+                notify_user=flag(notify_user, "notify_user"),
+            ),
         )
-        await self._command(device_id, "restart", fields=fields)
 
     async def shutdown(self, device_id: Id) -> None:
         """Shut the device down."""
@@ -208,12 +212,15 @@ class Devices(Resource):
 
         macOS devices need ``pin`` (6 digits); iOS devices refuse one.
         """
-        fields = form_fields(
-            message=message,
-            phone_number=phone_number,
-            pin=None if pin is None else check_digits(pin, "pin", count=6),
+        await self._command(
+            device_id,
+            "lock",
+            fields=form_fields(
+                message=message,
+                phone_number=phone_number,
+                pin=None if pin is None else check_digits(pin, "pin", count=6),
+            ),
         )
-        await self._command(device_id, "lock", fields=fields)
 
     async def clear_passcode(self, device_id: Id) -> None:
         """Unlock the device and remove its passcode."""
@@ -257,8 +264,11 @@ class Devices(Resource):
 
         Macs without a T2 chip need ``pin`` (6 digits); iOS and T2 Macs refuse one.
         """
-        fields = form_fields(pin=None if pin is None else check_digits(pin, "pin", count=6))
-        await self._command(device_id, "wipe", fields=fields)
+        await self._command(
+            device_id,
+            "wipe",
+            fields=form_fields(pin=None if pin is None else check_digits(pin, "pin", count=6)),
+        )
 
     async def update_os(
         self,
@@ -272,8 +282,11 @@ class Devices(Resource):
             check_choice(os_update_mode, OS_UPDATE_MODES, "os_update_mode")
         if version_type is not None:
             check_choice(version_type, VERSION_TYPES, "version_type")
-        fields = form_fields(os_update_mode=os_update_mode, version_type=version_type)
-        await self._command(device_id, "update_os", fields=fields)
+        await self._command(
+            device_id,
+            "update_os",
+            fields=form_fields(os_update_mode=os_update_mode, version_type=version_type),
+        )
 
     async def enable_remote_desktop(self, device_id: Id) -> None:
         """Turn Remote Desktop on (macOS 10.14.4+)."""
@@ -313,8 +326,11 @@ class Devices(Resource):
             raise InvalidRequestError(
                 "lost mode needs a message or a phone number", field="message"
             )
-        fields = form_fields(message=message, phone_number=phone_number, footnote=footnote)
-        await self._command(device_id, "lost_mode", fields=fields)
+        await self._command(
+            device_id,
+            "lost_mode",
+            fields=form_fields(message=message, phone_number=phone_number, footnote=footnote),
+        )
 
     async def disable_lost_mode(self, device_id: Id) -> None:
         """Take the device out of lost mode."""
