@@ -170,6 +170,29 @@ async def test_connection_refused_is_retried_then_raises(clock: FakeClock) -> No
     assert info.value.__cause__ is None  # aiohttp's exception carries the request's headers
 
 
+async def test_a_connect_that_times_out_is_retried_even_for_a_post(clock: FakeClock) -> None:
+    # a listener whose accept queue is full: the kernel drops further SYNs, so connecting
+    # hangs until aiohttp's connect timeout, which proves the request never left (unlike the
+    # attempt's own timeout, which says nothing of what the server received)
+    with socket.socket() as listener, socket.socket() as queued:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        queued.connect(listener.getsockname())  # fills the queue; nobody accepts it
+        port = listener.getsockname()[1]
+        async with SimpleMDMClient(
+            "key",
+            base_url=f"http://127.0.0.1:{port}/api/v1",
+            timeout=Timeout(connect=0.2, read=30),
+            retry=RetryPolicy(max_attempts=2),
+            clock=clock.time,
+            sleep=clock.sleep,
+        ) as sm:
+            with anyio.fail_after(20), pytest.raises(TransportError) as info:
+                await sm.devices.lock(1)
+    assert info.value.error_type == "ConnectionTimeoutError"
+    assert info.value.attempts == 2  # sent again: it never reached the server
+
+
 async def test_timeouts_retry_gets_but_not_posts(
     fake: FakeSimpleMDM, clock: FakeClock, device_of: Callable[[str], int]
 ) -> None:
