@@ -1,9 +1,10 @@
 """What a request sends: the caller's body, checked once, then opened afresh for each attempt.
 
 A body is a form, JSON, multipart fields or one file's content, at most one of them. It is
-checked when the call is made (JSON written once: what JSON cannot hold is refused before
-anything is sent); files are opened for each attempt and closed after it, so a retry sends
-them whole again. (Response bodies are read in ``body.py``.)
+checked when the call is made and kept as checked (JSON written once, a form's pairs
+copied): what JSON cannot hold is refused before anything is sent, and what the caller
+changes afterwards is not sent. Files are opened for each attempt and closed after it, so a
+retry sends them whole again. (Response bodies are read in ``body.py``.)
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class RequestBody:
     every file in it can be read again, so a retry may send it.
     """
 
-    form: Form | None
+    form: Sequence[tuple[str, str]] | None
     json: Any
     multipart: Sequence[FormField] | None
     content: FileSource | None
@@ -69,8 +70,7 @@ class RequestBody:
         if self.json is not NO_JSON:
             return Body(self.json, {"Content-Type": "application/json"}, empty=False)
         if self.form:
-            form = urlencode(_pairs(self.form)).encode()
-            return Body(form, {"Content-Type": FORM_TYPE}, empty=False)
+            return Body(urlencode(self.form).encode(), {"Content-Type": FORM_TYPE}, empty=False)
         return _NO_BODY
 
 
@@ -85,16 +85,16 @@ def request_body(
 ) -> RequestBody:
     """The body given, checked: InvalidRequestError (nothing sent) for more than one kind of
     body, text that UTF-8 cannot write, or JSON that JSON cannot hold."""
-    # counted as an int: a call waiting for its turn holds no list of what it was given
     given = (form is not None) + (json is not NO_JSON)
     given += (multipart is not None) + (content is not None)
     if given > 1:
         raise InvalidRequestError("give at most one of form, json, multipart or content")
     if not form and json is NO_JSON and multipart is None and content is None:
         return _NOTHING  # a command without fields: the one body most calls send
-    if form is not None:
-        check_form_text(_pairs(form))
-        return RequestBody(form, NO_JSON, None, None)
+    if form is not None:  # its pairs kept as checked: a later change to the caller's dict
+        pairs = _pairs(form)  # is not sent, as JSON is written once
+        check_form_text(pairs)
+        return RequestBody(pairs, NO_JSON, None, None)
     if json is not NO_JSON:
         return RequestBody(None, json_body(json), None, None)
     if multipart is not None:

@@ -32,6 +32,14 @@ async def test_a_form_is_encoded_for_each_attempt() -> None:
             assert not sent.empty
 
 
+async def test_a_form_is_kept_as_it_was_checked() -> None:
+    fields = {"message": "Lost phone"}
+    body = request_body(form=fields)
+    fields["message"] = "changed after the call was made"
+    async with body.opened() as sent:
+        assert sent.data == b"message=Lost+phone"
+
+
 async def test_json_is_written_once_when_the_call_is_made() -> None:
     value = {"name": "Kiosk"}
     body = request_body(json=value)
