@@ -1,10 +1,10 @@
 """What a request sends: the caller's body, checked once, then opened afresh for each attempt.
 
 A body is a form, JSON, multipart fields or one file's content, at most one of them. It is
-checked when the call is made and kept as checked (JSON written once, a form's pairs
-copied): what JSON cannot hold is refused before anything is sent, and what the caller
-changes afterwards is not sent. Files are opened for each attempt and closed after it, so a
-retry sends them whole again. (Response bodies are read in ``body.py``.)
+checked when the call is made and kept as checked (JSON written once, a form's pairs and
+multipart fields copied): what JSON cannot hold is refused before anything is sent, and
+what the caller changes afterwards is not sent. Files are opened for each attempt and closed
+after it, so a retry sends them whole again. (Response bodies are read in ``body.py``.)
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def request_body(
     if json is not NO_JSON:
         return RequestBody(None, json_body(json), None, None)
     if multipart is not None:
+        multipart = tuple(multipart)  # kept as checked, as a form's pairs are
         check_form_text((name, value) for name, value in multipart if isinstance(value, str))
     files = [value for _, value in multipart or () if isinstance(value, FileSource)]
     if content is not None:

@@ -32,12 +32,16 @@ async def test_a_form_is_encoded_for_each_attempt() -> None:
             assert not sent.empty
 
 
-async def test_a_form_is_kept_as_it_was_checked() -> None:
+async def test_a_form_and_multipart_fields_are_kept_as_they_were_checked() -> None:
     fields = {"message": "Lost phone"}
     body = request_body(form=fields)
     fields["message"] = "changed after the call was made"
     async with body.opened() as sent:
         assert sent.data == b"message=Lost+phone"
+    parts = [("name", "Kiosk")]
+    upload = request_body(multipart=parts)
+    parts.append(("added", "after the call was made"))
+    assert upload.multipart == (("name", "Kiosk"),)
 
 
 async def test_json_is_written_once_when_the_call_is_made() -> None:
