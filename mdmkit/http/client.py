@@ -13,7 +13,7 @@ import cattrs
 
 from mdmkit.core.closing import AsyncClosing
 from mdmkit.http.hooks import RequestHooks
-from mdmkit.http.request_body import NO_JSON
+from mdmkit.http.request_body import NO_JSON, Form
 from mdmkit.http.response import Response
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Params, Timeout, Transport
@@ -90,7 +90,7 @@ class NativeClient(AsyncClosing):
         *,
         params: Params | None = None,
         json: Any = NO_JSON,
-        form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        form: Form | None = None,
         multipart: Sequence[FormField] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:

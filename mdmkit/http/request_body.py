@@ -20,11 +20,11 @@ from mdmkit.core.errors import InvalidRequestError
 from mdmkit.http.params import check_form_text, json_body
 from mdmkit.http.uploads import FileSource, FormField, multipart_body
 
-__all__ = ["FORM_TYPE", "NO_JSON", "Body", "RequestBody", "request_body"]
+__all__ = ["FORM_TYPE", "NO_JSON", "Body", "Form", "RequestBody", "request_body"]
 
 NO_JSON: Any = object()  # no ``json`` was given (None is JSON's null, a body of its own)
 FORM_TYPE = "application/x-www-form-urlencoded"
-Form = Mapping[str, str] | Sequence[tuple[str, str]]
+Form = Mapping[str, str] | Sequence[tuple[str, str]]  # a form body: a dict, or pairs
 
 
 @attrs.frozen

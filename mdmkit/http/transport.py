@@ -44,7 +44,7 @@ from mdmkit.http.hooks import HookKind, RequestEvent, RequestHooks
 from mdmkit.http.paths import check_base_url, redacted, same_origin, text_problem, url_problem
 from mdmkit.http.ratelimit import Limiter, RateLimiter
 from mdmkit.http.raw import collect
-from mdmkit.http.request_body import NO_JSON, Body, RequestBody, request_body
+from mdmkit.http.request_body import NO_JSON, Body, Form, RequestBody, request_body
 from mdmkit.http.response import (
     ErrorParser,
     Failure,
@@ -342,7 +342,7 @@ class Transport(AsyncClosing):
         path: str,
         *,
         params: Params | None = None,
-        form: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        form: Form | None = None,
         json: Any = NO_JSON,
         multipart: Sequence[FormField] | None = None,
         content: FileSource | None = None,
@@ -685,8 +685,7 @@ def _with_query(url: str, params: Params | None) -> str:
     """``url`` with ``params`` as its query, as aiohttp will send it."""
     if not params:
         return url
-    pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
-    return url + ("&" if "?" in url else "?") + urlencode(pairs)
+    return url + ("&" if "?" in url else "?") + urlencode(params)
 
 
 def _log_path(url: str) -> str:
