@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 
 from mdmkit.core.errors import InvalidRequestError
-from mdmkit.http.request_body import FORM_TYPE, NO_JSON, request_body
+from mdmkit.http.request_body import FORM_TYPE, NO_JSON, RequestBody, request_body
 from mdmkit.http.uploads import FileSource
 
 pytestmark = pytest.mark.anyio
@@ -32,24 +33,33 @@ async def test_a_form_is_encoded_for_each_attempt() -> None:
             assert not sent.empty
 
 
-async def test_a_form_and_multipart_fields_are_kept_as_they_were_checked() -> None:
-    fields = {"message": "Lost phone"}
-    body = request_body(form=fields)
-    fields["message"] = "changed after the call was made"
+@pytest.mark.parametrize(
+    ("make", "sent_as"),
+    [
+        (lambda given: request_body(form=given), b"message=Lost+phone"),
+        (lambda given: request_body(json=given), b'{"message":"Lost phone"}'),
+    ],
+    ids=["form", "json"],
+)
+async def test_a_body_is_sent_as_it_was_when_the_call_was_made(
+    make: Callable[[dict[str, str]], RequestBody], sent_as: bytes
+) -> None:
+    given = {"message": "Lost phone"}
+    body = make(given)
+    given["message"] = "changed after the call was made"
     async with body.opened() as sent:
-        assert sent.data == b"message=Lost+phone"
+        assert sent.data == sent_as
+
+
+def test_multipart_fields_are_kept_as_they_were_checked() -> None:
     parts = [("name", "Kiosk")]
     upload = request_body(multipart=parts)
     parts.append(("added", "after the call was made"))
     assert upload.multipart == (("name", "Kiosk"),)
 
 
-async def test_json_is_written_once_when_the_call_is_made() -> None:
-    value = {"name": "Kiosk"}
-    body = request_body(json=value)
-    value["name"] = "changed after the call was made"
-    async with body.opened() as sent:
-        assert sent.data == b'{"name":"Kiosk"}'
+async def test_json_says_so_and_null_is_a_body() -> None:
+    async with request_body(json={"name": "Kiosk"}).opened() as sent:
         assert sent.headers == {"Content-Type": "application/json"}
     assert request_body(json=None).json == b"null"  # null is a body, unlike NO_JSON
     assert request_body().json is NO_JSON
