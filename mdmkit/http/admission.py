@@ -1,11 +1,13 @@
-"""Turns to go for a send slot: at most as many calls on their way to one as there are slots.
+"""Turns to send: at most as many calls at work on a request as there are send slots.
 
 A program that gathers 2,000 calls would otherwise have every one of them build its request,
 fetch its credentials and queue for a slot before the event loop reads the first answer; with
-turns, the calls past the first few wait in order, having done no work yet, and do it while
-earlier answers are on the wire. A turn is only waited for while a send is on the wire, and
-the end of the last one lets every waiter in, so a call waiting for a turn never waits on a
-call that is itself waiting for it (an ``Auth`` that sends through its own transport).
+turns, the calls past the first few wait in order, having done no work yet. A turn lasts
+until its call's first send ends, so the next in line wakes once, to a free slot, instead of
+once for its turn and again for a slot. A turn is only waited for while a send is on the
+wire, and the end of the last one lets every waiter in, so a call waiting for a turn never
+waits on a call that is itself waiting for it (an ``Auth`` that sends through its own
+transport).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class Admission:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.out = 0  # turns held: calls between asking for a turn and holding a slot
+        self.out = 0  # turns held: calls between asking for a turn and their first send's end
         self._waiting: deque[asyncio.Future[None]] = deque()
 
     def __repr__(self) -> str:
@@ -52,7 +54,7 @@ class Admission:
         return True
 
     def leave(self) -> None:
-        """Give a turn back (its call holds a slot now, or ended): the first waiter has it."""
+        """Give a turn back (its call's send ended, or the call did): the first waiter has it."""
         if not self._hand_on():
             self.out -= 1
 

@@ -161,7 +161,7 @@ class _Call:
     ends: float | None
     started: float
     sends: int = 0
-    turn: bool = False  # holds a turn to go for a send slot (see Admission)
+    turn: bool = False  # holds a turn to send (see Admission)
     in_flight: bool = False
     last_error: MDMError | None = None
     context: dict[str, Any] | None = None  # what hooks share across the call's events
@@ -190,7 +190,7 @@ class _Call:
 
 class _Pool:
     """What a transport and its ``with_options`` views share: the session, the send slots and
-    the turns to go for them."""
+    the turns to send."""
 
     def __init__(self, session: aiohttp.ClientSession | None, max_concurrency: int) -> None:
         self.session = session
@@ -395,7 +395,7 @@ class Transport(AsyncClosing):
             self._pass_turn(call)  # if it ended before holding a slot
 
     def _turn(self) -> Coroutine[Any, Any, bool]:
-        """Waiting for a turn to go for a send slot (see Admission), for the caller to await."""
+        """Waiting for a turn to send (see Admission), for the caller to await."""
         return self._pool.admission.enter(sending=self.capacity.borrowed_tokens > 0)
 
     async def _retrying(self, call: _Call, session: aiohttp.ClientSession) -> Response:
@@ -563,7 +563,7 @@ class Transport(AsyncClosing):
         )
 
     def _pass_turn(self, call: _Call) -> None:
-        """Hand the call's turn to go for a send slot to the next in line, if it holds one."""
+        """Hand the call's turn to send to the next in line, if it holds one."""
         if call.turn:
             call.turn = False
             self._pool.admission.leave()
@@ -580,14 +580,16 @@ class Transport(AsyncClosing):
         """One attempt: send, then read the body within max_response_size and call.seconds."""
         async with call.body.opened() as body:
             capacity = self.capacity
-            if not _took_free_slot(capacity):
+            if not _took_free_slot(capacity):  # (a call with a turn finds one free, mostly)
                 await capacity.acquire()
-            self._pass_turn(call)  # holding a slot now: the next in line may start its work
             try:
                 call.in_flight = True  # until _retrying has the outcome (not reset if cancelled)
                 return await self._send(call, session, credentials, body)
             finally:
                 capacity.release()
+                # its send has ended: the next in line may start its work (a turn lasts to
+                # the end of the first send, so the next call wakes once, to a free slot)
+                self._pass_turn(call)
                 if not capacity.borrowed_tokens:  # nothing on the wire to hand turns on
                     self._pool.admission.let_everyone_in()
 
