@@ -55,6 +55,7 @@ from mdmkit.http.response import (
     request_id_of,
 )
 from mdmkit.http.retry import Decision, RetryPolicy, decide, server_wait
+from mdmkit.http.time_limit import TimeLimit
 from mdmkit.http.uploads import FileSource, FormField
 
 __all__ = ["Auth", "Params", "Timeout", "Transport"]
@@ -598,43 +599,42 @@ class Transport(AsyncClosing):
     ) -> _Received:
         """Send and read within call.seconds; TimeoutError when the attempt runs out of time.
 
-        The attempt's clock is asyncio's own (the transport runs on asyncio alone): anyio's
-        cancel scope would leave a record on the task for its lifetime, and 2,000 gathered
-        calls keep their tasks to the end."""
-        attempt = asyncio.timeout(call.seconds)
+        The attempt's clock is a TimeLimit on the task (the transport runs on asyncio alone):
+        anyio's cancel scope would leave a record on the task for its lifetime, and 2,000
+        gathered calls keep their tasks to the end."""
+        limit = TimeLimit(call.seconds)
         try:
-            async with (
-                attempt,
-                session.request(
-                    call.method,
-                    URL(call.url, encoded=True),
-                    params=call.params,
-                    data=body.data,
-                    headers={
-                        **self._default_headers,
-                        **body.headers,
-                        **call.headers,
-                        **credentials.headers,
-                    },
-                    timeout=_connect_timeout(call.connect),
-                    allow_redirects=False,
-                    auto_decompress=False,  # read_body inflates, within the size limit
-                    skip_auto_headers=("Content-Type",) if body.empty else (),
-                ) as raw,
-            ):
+            async with session.request(
+                call.method,
+                URL(call.url, encoded=True),
+                params=call.params,
+                data=body.data,
+                headers={
+                    **self._default_headers,
+                    **body.headers,
+                    **call.headers,
+                    **credentials.headers,
+                },
+                timeout=_connect_timeout(call.connect),
+                allow_redirects=False,
+                auto_decompress=False,  # read_body inflates, within the size limit
+                skip_auto_headers=("Content-Type",) if body.empty else (),
+            ) as raw:
                 ok = raw.status < 300
                 payload = await read_body(
                     raw,
                     limit=self.max_response_size if ok else ERROR_BODY_LIMIT,
                     truncate=not ok,  # an error body is read for its message only
                 )
-                return _Received(
+                received = _Received(
                     raw.status, {k.lower(): v for k, v in raw.headers.items()}, payload
                 )
-        except TimeoutError:
-            if not attempt.expired():  # aiohttp's own: the connection could not be made in time
-                raise
-        raise TimeoutError(f"no complete answer within {call.seconds:g}s")
+        except BaseException as raised:
+            if limit.stop(raised):  # the limit's own cancellation, nobody else's
+                raise TimeoutError(f"no complete answer within {call.seconds:g}s") from None
+            raise  # aiohttp's connect timeout among them: the connection was never made
+        limit.stop()
+        return received
 
 
 def _took_free_slot(capacity: anyio.CapacityLimiter) -> bool:
