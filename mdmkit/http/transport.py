@@ -159,14 +159,39 @@ class _Call:
     seconds: float
     connect: float
     deadline: float | None
-    ends: float | None
-    started: float
+    ends: float | None = None
+    started: float = 0.0
     sends: int = 0
     turn: bool = False  # holds a turn to send (see Admission)
     in_flight: bool = False
     last_error: MDMError | None = None
     context: dict[str, Any] | None = None  # what hooks share across the call's events
     shown_url: str | None = None  # the URL events show, with its query (made on first use)
+
+    @classmethod
+    def of(
+        cls,
+        method: str,
+        url: str,
+        params: Params | None,
+        headers: Mapping[str, str] | None,
+        body: RequestBody,
+        idempotent: bool | None,
+        upload: bool,
+        limits: Timeout,
+    ) -> _Call:
+        """The call for a request's checked parts, bounded by ``limits`` (its clock not set)."""
+        return cls(
+            method=method,
+            url=url,
+            params=params,
+            headers=headers or {},
+            body=body,
+            idempotent=idempotent,
+            seconds=limits.upload if upload or body.streams else limits.read,
+            connect=limits.connect,
+            deadline=limits.deadline,
+        )
 
     def waiting(self) -> str:
         """Where a deadline that passed between attempts caught the call."""
@@ -293,6 +318,10 @@ class Transport(AsyncClosing):
 
     async def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use inside the running event loop."""
+        return self._open_session()
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        """``session()`` without a coroutine of its own (every request takes it)."""
         pool = self._pool
         if pool.closed:
             raise ConfigurationError("this client is closed; create a new one")
@@ -362,26 +391,20 @@ class Transport(AsyncClosing):
         body = request_body(form, json, multipart, content)
         limits = limits or self.timeout
         started = self.clock()
-        call = _Call(
-            method=method,
-            url=url,
-            params=params,
-            headers=headers or {},
-            body=body,
-            idempotent=idempotent,
-            seconds=limits.upload if upload or body.streams else limits.read,
-            connect=limits.connect,
-            deadline=limits.deadline,
-            ends=None if limits.deadline is None else started + limits.deadline,
-            started=started,
-        )
-        session = await self.session()
-        # its turn first: calls past the first few wait for it before doing any of the work
-        # (and before _retrying exists: a waiting call holds one coroutine fewer)
+        session = self._open_session()
+        call: _Call | None = None
         try:
             if limits.deadline is None:  # no scope to enter: each attempt keeps its own timeout
-                call.turn = await self._turn()
+                # its turn first: calls past the first few wait for it with their arguments
+                # checked, before the call is built and before _retrying exists (each waiting
+                # call holds less, and the event loop's first turn over 2,000 is shorter)
+                turn = await self._turn()
+                call = _Call.of(method, url, params, headers, body, idempotent, upload, limits)
+                call.started, call.turn = started, turn
                 return await self._retrying(call, session)
+            call = _Call.of(method, url, params, headers, body, idempotent, upload, limits)
+            call.started = started
+            call.ends = started + limits.deadline
             with anyio.CancelScope(deadline=anyio.current_time() + limits.deadline):
                 call.turn = await self._turn()
                 return await self._retrying(call, session)
@@ -389,11 +412,13 @@ class Transport(AsyncClosing):
             why = f"it passed during attempt {call.sends}" if call.in_flight else call.waiting()
             raise call.expired(why) from call.last_error
         except MDMError as error:
-            elapsed = self.clock() - call.started
-            await self._observe(self._event(call, "error", elapsed=elapsed, error=error))
+            if call is not None:  # (always: only a built call raises one)
+                elapsed = self.clock() - call.started
+                await self._observe(self._event(call, "error", elapsed=elapsed, error=error))
             raise
         finally:
-            self._pass_turn(call)  # if it ended before holding a slot
+            if call is not None:
+                self._pass_turn(call)  # if it ended before its first send did
 
     def _turn(self) -> Coroutine[Any, Any, bool]:
         """Waiting for a turn to send (see Admission), for the caller to await."""
