@@ -643,7 +643,7 @@ class Transport(AsyncClosing):
                 timeout=_connect_timeout(call.connect),
                 allow_redirects=False,
                 auto_decompress=False,  # read_body inflates, within the size limit
-                skip_auto_headers=("Content-Type",) if body.empty else (),
+                skip_auto_headers=_NO_CONTENT_TYPE if body.empty else None,
             ) as raw:
                 ok = raw.status < 300
                 payload = await read_body(
@@ -660,6 +660,11 @@ class Transport(AsyncClosing):
             raise  # aiohttp's connect timeout among them: the connection was never made
         limit.stop()
         return received
+
+
+# a body-less POST would otherwise say "Content-Type: application/octet-stream"; a body says
+# its own type, and None (not an empty tuple) keeps aiohttp on its path without skips
+_NO_CONTENT_TYPE = ("Content-Type",)
 
 
 def _took_free_slot(capacity: anyio.CapacityLimiter) -> bool:

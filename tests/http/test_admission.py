@@ -1,6 +1,6 @@
-"""Turns to go for a send slot: calls past the slots wait, in order and having done no work,
-only while a send is on the wire; so a gathered fan-out starts answering at once and a call
-never waits for a turn on a call that waits for one."""
+"""Turns to send: calls past the slots wait, in order and having done no work, only while a
+send is on the wire; so a gathered fan-out starts answering at once and a call never waits
+for a turn on a call that waits for one."""
 
 from __future__ import annotations
 
