@@ -24,7 +24,7 @@ class TimeLimit:
             raise RuntimeError("a time limit needs a running task")
         self._task = task
         self._cancelling = task.cancelling()  # cancellations asked for before the limit
-        self.expired = False
+        self.expired: bool = False  # the timer went off
         self._timer = asyncio.get_running_loop().call_later(seconds, self._expire)
 
     def _expire(self) -> None:
