@@ -5,8 +5,9 @@ from the start, descending from the end, meeting in the middle), and an offset l
 total is known, read several offsets at a time. The requests run as tasks in a window
 (``InFlight``) that is topped up the moment a page comes in, also between the steps of
 converting the page before it: neither end waits for the other, and an offset listing keeps
-``in_flight`` requests on the wire. The window is a page per end (or ``in_flight`` pages)
-deep, so memory is too; ending the listing early cancels what is still in flight.
+``in_flight`` requests on the wire (it starts the next as each answer is in, before decoding
+it). The window is a page per end (or at most ``2 * in_flight`` pages) deep, so memory is
+too; ending the listing early cancels what is still in flight.
 
 What a change made while listing can and cannot cause: an item is never yielded twice (both
 ends keep to their side of the meeting point; offset pages are told apart by id). An item
@@ -94,21 +95,38 @@ class InFlight(Generic[K, T]):
     def __init__(self) -> None:
         self._tasks: dict[K, asyncio.Task[T]] = {}
         self._dropped: list[asyncio.Task[T]] = []
+        self.closed = False  # cancelled: nothing more starts
 
     def __len__(self) -> int:
+        """Tasks not yet taken: running, or done and waiting for ``finished``."""
         return len(self._tasks)
 
-    def start(self, key: K, call: Callable[[], Awaitable[T]]) -> None:
+    def running(self) -> int:
+        """Tasks not done yet."""
+        return sum(not task.done() for task in self._tasks.values())
+
+    def start(
+        self, key: K, call: Callable[[], Awaitable[T]], then: Callable[[], None] | None = None
+    ) -> None:
         """Run ``call()`` as a task under ``key`` (called in the task, so a task cancelled
-        before it starts leaves no coroutine behind)."""
+        before it starts leaves no coroutine behind); ``then()`` runs the moment it succeeds,
+        unless the window is closed by then."""
 
         async def run() -> T:
             return await call()
 
-        self._tasks[key] = asyncio.get_running_loop().create_task(run(), name=f"{TASK_NAME} {key}")
+        task = asyncio.get_running_loop().create_task(run(), name=f"{TASK_NAME} {key}")
+        if then is not None:
+            task.add_done_callback(partial(self._succeeded, then))
+        self._tasks[key] = task
+
+    def _succeeded(self, then: Callable[[], None], task: asyncio.Task[T]) -> None:
+        if not (self.closed or task.cancelled() or task.exception() is not None):
+            then()  # (a failure is raised by ``finished``, to the listing)
 
     def cancel(self) -> None:
-        """Cancel every task still running (``close`` awaits them)."""
+        """Cancel every task still running (``close`` awaits them); nothing more starts."""
+        self.closed = True
         for task in self._tasks.values():
             task.cancel()
         self._dropped += self._tasks.values()
@@ -210,17 +228,21 @@ async def _converted(
 
 def offset_pages(
     first: Callable[[], Awaitable[Page[Any]]],
-    at: Callable[[int], Awaitable[Page[Any]]],
+    at: Callable[[int], Awaitable[Any]],
     *,
     key: Callable[[T], Hashable],
     convert: Callable[[list[Any]], list[T]] | None = None,
     rest: PageFetcher[Any] | None = None,
     in_flight: int = IN_FLIGHT,
+    read: Callable[[Any], Page[Any]] | None = None,
 ) -> StreamedPaginator[T]:
     """Every item of an offset list: ``first()`` reads offset 0 and says the total; then the
     offsets up to the total are read with ``at(offset)``, ``in_flight`` requests kept on the
-    wire (a new one starts as each page comes in), continuing while a page says the total has
-    grown; each page is converted (``convert``) while the others are in flight. An item seen
+    wire (a new one starts the moment each answer is in, while the listing is busy or its
+    reader is not reading, up to ``2 * in_flight`` pages held), continuing while a page says
+    the total has grown; each page is converted (``convert``) while the others are in flight.
+    ``read`` makes a page of what ``at`` gave, in the listing's own task: ``at`` may return
+    the raw answer, so the next request is not kept waiting while one is decoded. An item seen
     once is not yielded again (``key`` tells the converted items apart). Without a total,
     ``rest`` follows the first page's cursor."""
     if isinstance(in_flight, bool) or not isinstance(in_flight, int) or in_flight < 1:
@@ -242,24 +264,40 @@ def offset_pages(
             return
         seen: set[Hashable] = set()
         total, following = page.total, size
-        flight: InFlight[int, Page[Any]] = InFlight()
-        arrived: deque[Page[Any]] = deque([page])
-        del page  # the first page is held by ``arrived`` until it is converted, no longer
+        flight: InFlight[int, Any] = InFlight()
+        arrived: deque[Any] = deque()  # answers taken from the window, not yet read
+        ready: Page[Any] | None = page  # the first page, read already
+        del page  # held by ``ready`` until it is converted, no longer
+
+        def top_up() -> None:
+            """Start requests while fewer than ``in_flight`` are on the wire, holding at most
+            ``2 * in_flight`` answers (come in or asked for) the listing has not read."""
+            nonlocal following
+            while (
+                flight.running() < in_flight
+                and len(flight) + len(arrived) < 2 * in_flight
+                and following < total
+            ):
+                flight.start(following, partial(at, following), then=top_up)
+                following += size
 
         def advance() -> None:
-            nonlocal total, following
             for _, fetched in flight.finished():
                 arrived.append(fetched)
-                total = max(total, fetched.total if fetched.total is not None else total)
-            while len(flight) < in_flight and following < total:
-                flight.start(following, partial(at, following))
-                following += size
+            top_up()
 
         try:
             while True:
                 advance()
-                if arrived:
-                    items = await _converted(convert, list(arrived.popleft().items), advance)
+                if ready is not None or arrived:
+                    if ready is not None:
+                        fetched, ready = ready, None
+                    else:
+                        fetched = arrived.popleft()
+                        fetched = fetched if read is None else read(fetched)
+                    total = max(total, fetched.total if fetched.total is not None else total)
+                    items = await _converted(convert, list(fetched.items), advance)
+                    del fetched
                     more = bool(flight or arrived or following < total)
                     yield _unseen(items, seen, key, has_more=more, total=total)
                     del items

@@ -12,6 +12,7 @@ import asyncio
 import bisect
 import contextlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from mdmkit import Fleet, Platform
 from mdmkit.core.errors import InvalidRequestError, PaginationError
 from mdmkit.core.pagination import Page
-from mdmkit.core.parallel import Meeting, StreamedPaginator, both_ends, offset_pages
+from mdmkit.core.parallel import InFlight, Meeting, StreamedPaginator, both_ends, offset_pages
 from mdmkit.testing import FakeManageEngine, FakeSimpleMDM
 
 MODEL = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -431,6 +432,63 @@ def test_offset_pages_keep_in_flight_requests_out_past_a_slow_page() -> None:
     assert sorted(anyio.run(run)) == list(range(200))
     assert sorted(asked) == list(range(0, 200, 10))  # every offset once
     assert most <= 3  # the window never holds more than in_flight
+
+
+def test_offset_pages_top_the_window_up_as_answers_come_while_the_reader_pauses() -> None:
+    """A reader that stops after the first page: the answers that come in meanwhile start
+    the next requests at once (not when the listing is next read), up to twice the window."""
+    asked: list[int] = []
+
+    async def at(offset: int) -> tuple[int, int]:  # the raw answer; ``read`` makes the page
+        asked.append(offset)
+        await anyio.sleep(0.001)
+        return offset, 20
+
+    def read(answer: tuple[int, int]) -> Page[int]:
+        offset, total = answer
+        return Page(items=[offset], has_more=offset + 1 < total, total=total)
+
+    async def first() -> Page[int]:  # offset 0, read already: it says the total
+        return Page(items=[0], has_more=True, total=20)
+
+    async def run() -> tuple[list[int], list[int]]:
+        listing: StreamedPaginator[int] = offset_pages(
+            first, at, key=lambda i: i, in_flight=2, read=read
+        )
+        got: list[int] = []
+        during_pause: list[int] = []
+        with anyio.fail_after(5):
+            async for item in listing:
+                got.append(item)
+                if item == 0:
+                    await anyio.sleep(0.2)  # the reader pauses after the first page
+                    during_pause = list(asked)
+        return got, during_pause
+
+    got, during_pause = anyio.run(run)
+    assert sorted(got) == list(range(20))
+    assert sorted(asked) == list(range(1, 20))  # every offset once
+    # 2 in flight at first; each answer started the next while the reader paused, until 4
+    # answers (twice the window) were held unread
+    assert during_pause == [1, 2, 3, 4], during_pause
+
+
+@pytest.mark.anyio
+async def test_an_answer_that_comes_in_as_the_window_closes_starts_nothing() -> None:
+    topped_up: list[str] = []
+
+    async def answer() -> int:
+        return 1
+
+    for closing in (False, True):
+        flight: InFlight[int, int] = InFlight()
+        flight.start(1, answer, then=partial(topped_up.append, f"{closing}"))
+        await asyncio.sleep(0)  # the task ran and succeeded; its callback runs next turn
+        if closing:
+            flight.cancel()
+        await asyncio.sleep(0.01)
+        await flight.close()
+    assert topped_up == ["False"]  # the open window topped up, the closed one did not
 
 
 def test_ending_a_listing_early_cancels_the_requests_still_in_flight() -> None:

@@ -22,6 +22,7 @@ from mdmkit.http import params
 from mdmkit.http.client import ResourceBase
 from mdmkit.http.convert import structurer
 from mdmkit.http.params import check_range
+from mdmkit.http.response import Response
 from mdmkit.http.transport import Transport
 from mdmkit.manageengine.envelope import read_collection, read_object
 from mdmkit.manageengine.paging import NextLinks, next_offset
@@ -153,15 +154,21 @@ class Resource(ResourceBase):
                 total=page.total,
             )
 
+        def offset_page(response: Response) -> Page[Any]:
+            """A page at an offset, read from its answer (the listing knows where it ends)."""
+            page = read_collection(response, key)
+            return Page(items=list(page.items), has_more=False, total=page.total)
+
         if checked_flag(parallel, "parallel"):
             if ident is None:
                 raise InvalidRequestError("this list cannot be read in parallel", field="parallel")
             return offset_pages(
                 lambda: raw(None),
-                lambda o: raw(at(o)),
+                lambda o: self._transport.request("GET", at(o)),  # read by offset_page
                 key=ident,
                 convert=models,
                 rest=raw,
                 in_flight=in_flight,
+                read=offset_page,
             )
         return Paginator(fetch)
