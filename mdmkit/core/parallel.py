@@ -95,7 +95,7 @@ class InFlight(Generic[K, T]):
     def __init__(self) -> None:
         self._tasks: dict[K, asyncio.Task[T]] = {}
         self._dropped: list[asyncio.Task[T]] = []
-        self.closed = False  # cancelled: nothing more starts
+        self.closed: bool = False  # cancelled: nothing more starts
 
     def __len__(self) -> int:
         """Tasks not yet taken: running, or done and waiting for ``finished``."""
