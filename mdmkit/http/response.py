@@ -152,11 +152,18 @@ REDACTED = "<redacted>"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def failure_of(exc: BaseException, *, secrets: Iterable[str] = ()) -> Failure:
+def failure_of(
+    exc: BaseException,
+    *,
+    secrets: Iterable[str] = (),
+    scrub: Callable[[str], str] | None = None,
+) -> Failure:
     """The safe description of a failed send: no headers, no ``secrets``, one short line.
 
     ``secrets`` are the credentials the request carried (header values, form fields): a
-    server can echo them into a status line that aiohttp quotes in its message.
+    server can echo them into a status line that aiohttp quotes in its message. ``scrub``
+    hides what else the endpoint's answers may hold (a token endpoint's tokens: aiohttp
+    quotes the bytes of a garbled answer, and those may be a token the client never took).
     """
     if isinstance(exc, aiohttp.ClientResponseError):
         text = f"{exc.status}, {exc.message}"  # str() would add nothing but the URL
@@ -164,6 +171,8 @@ def failure_of(exc: BaseException, *, secrets: Iterable[str] = ()) -> Failure:
         text = str(exc)
     text = " ".join(_CONTROL.sub(" ", text).split())
     text = redact(text, secrets)
+    if scrub is not None:
+        text = scrub(text)
     if len(text) > DETAIL_LIMIT:
         text = text[:DETAIL_LIMIT] + "..."
     return Failure(type(exc).__name__, text, delivery_of(exc))

@@ -231,7 +231,8 @@ class Transport(AsyncClosing):
     """Sends requests for one client: one session, one concurrency limit, one retry policy.
 
     ``name`` is the backend's (log lines and hook events say it; default: the host);
-    ``hooks`` are run around every request (see ``RequestHooks``).
+    ``hooks`` are run around every request (see ``RequestHooks``); ``scrub`` hides what the
+    endpoint's answers may hold from the text of a failed send (see ``failure_of``).
     """
 
     def __init__(
@@ -254,6 +255,7 @@ class Transport(AsyncClosing):
         rate_limiter: Limiter | None = None,
         name: str | None = None,
         hooks: RequestHooks | None = None,
+        scrub: Callable[[str], str] | None = None,
     ) -> None:
         logs.configure_from_env()
         if max_concurrency < 1:
@@ -266,6 +268,7 @@ class Transport(AsyncClosing):
         self.allow_insecure: bool = allow_insecure
         self.auth: Auth = auth
         self.error_parser: ErrorParser = error_parser
+        self.scrub = scrub  # what else a failed send's text must not show (see failure_of)
         self.max_concurrency: int = max_concurrency
         self.retry: RetryPolicy = _checked(retry, RetryPolicy, "retry") or RetryPolicy()
         self.timeout: Timeout = _checked(timeout, Timeout, "timeout") or Timeout()
@@ -441,7 +444,7 @@ class Transport(AsyncClosing):
             try:
                 received = await self._exchange(call, session, credentials)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                failure = failure_of(exc, secrets=credentials.headers.values())
+                failure = failure_of(exc, secrets=credentials.headers.values(), scrub=self.scrub)
             call.in_flight = False
             # raised from here on, never inside the except: the aiohttp exception holds the
             # request's headers and must not become the __context__ of an mdmkit error

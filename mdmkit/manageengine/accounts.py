@@ -18,7 +18,13 @@ from mdmkit.core.errors import APIError, MDMError, RateLimitError, ServerError
 from mdmkit.http.hooks import RequestHooks
 from mdmkit.http.retry import RetryPolicy
 from mdmkit.http.transport import Timeout, Transport
-from mdmkit.manageengine.tokens import rate_limited, read_answer, token_error, token_error_detail
+from mdmkit.manageengine.tokens import (
+    rate_limited,
+    read_answer,
+    redact,
+    token_error,
+    token_error_detail,
+)
 
 __all__ = ["NO_CREDENTIALS", "TOKEN_PATH", "post_token_form", "token_endpoint"]
 
@@ -78,6 +84,7 @@ def token_endpoint(
         max_response_size=min(max_response_size, TOKEN_BODY_LIMIT),
         name=name,
         hooks=hooks,
+        scrub=redact,  # a garbled answer that aiohttp quotes may hold a token
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,33 @@ async def test_a_redacted_echo_still_says_what_went_wrong(server: Any) -> None:
             await client.request("GET", "/api/v1/echo_status")
     assert "ClientResponseError: 400, Bad status line" in str(info.value)
     assert REDACTED in str(info.value)
+
+
+MADE_UP_TOKEN = "1000." + "0c" * 16 + "." + "29" * 16  # a token the client never took
+
+
+@pytest.mark.parametrize(
+    "garbled",
+    [
+        # a token answer without its status line: aiohttp quotes the bytes it read instead
+        json.dumps({"access_token": MADE_UP_TOKEN, "expires_in": 3600}).encode() + b"\r\n\r\n",
+        b"HTTP/1.1 2x0 " + MADE_UP_TOKEN.encode() + b"\r\n\r\n",  # one in the status line
+    ],
+)
+async def test_a_garbled_token_answer_shows_its_token_in_no_error_and_no_log_line(
+    garbled: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with raw_server({"token": garbled}) as running:
+        with caplog.at_level(logging.DEBUG):
+            async with cloud(running.url, retry=RetryPolicy.never()) as client:
+                with pytest.raises(MDMError) as info:
+                    await client.request("GET", "/api/v1/mdm/devices")
+    assert running.hits["token"] == 1
+    texts = exception_texts(info.value)
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("failed" in line and "ClientResponseError" in line for line in lines), lines
+    assert leaks(texts, [MADE_UP_TOKEN, *SECRETS]) == []
+    assert [line for line in lines if MADE_UP_TOKEN in line or "0c0c0c0c" in line] == []
 
 
 # -- failure_of and redact, without a server ---------------------------------------------------
