@@ -159,8 +159,8 @@ class _Call:
     seconds: float
     connect: float
     deadline: float | None
-    ends: float | None = None
-    started: float = 0.0
+    ends: float | None
+    started: float
     sends: int = 0
     turn: bool = False  # holds a turn to send (see Admission)
     in_flight: bool = False
@@ -179,8 +179,9 @@ class _Call:
         idempotent: bool | None,
         upload: bool,
         limits: Timeout,
+        started: float,
     ) -> _Call:
-        """The call for a request's checked parts, bounded by ``limits`` (its clock not set)."""
+        """The call for a request's checked parts, made at ``started``, bounded by ``limits``."""
         return cls(
             method=method,
             url=url,
@@ -191,6 +192,8 @@ class _Call:
             seconds=limits.upload if upload or body.streams else limits.read,
             connect=limits.connect,
             deadline=limits.deadline,
+            ends=None if limits.deadline is None else started + limits.deadline,
+            started=started,
         )
 
     def waiting(self) -> str:
@@ -402,12 +405,12 @@ class Transport(AsyncClosing):
                 # checked, before the call is built and before _retrying exists (each waiting
                 # call holds less, and the event loop's first turn over 2,000 is shorter)
                 turn = await self._turn()
-                call = _Call.of(method, url, params, headers, body, idempotent, upload, limits)
-                call.started, call.turn = started, turn
+                call = _Call.of(
+                    method, url, params, headers, body, idempotent, upload, limits, started
+                )
+                call.turn = turn
                 return await self._retrying(call, session)
-            call = _Call.of(method, url, params, headers, body, idempotent, upload, limits)
-            call.started = started
-            call.ends = started + limits.deadline
+            call = _Call.of(method, url, params, headers, body, idempotent, upload, limits, started)
             with anyio.CancelScope(deadline=anyio.current_time() + limits.deadline):
                 call.turn = await self._turn()
                 return await self._retrying(call, session)
